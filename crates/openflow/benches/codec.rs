@@ -9,7 +9,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use openflow::message::{MessageBody, PacketIn, OFP_NO_BUFFER};
+use openflow::message::{MessageBody, OFP_NO_BUFFER, PacketIn};
 use openflow::{FlowMod, Instruction, MacAddr, Match, Message, Oxm};
 
 fn typical_flow_mod() -> Message {
@@ -19,8 +19,14 @@ fn typical_flow_mod() -> Message {
         .match_(
             Match::new()
                 .with(Oxm::InPort(5))
-                .with(Oxm::EthSrc(MacAddr([0x52, 0x54, 0, 0x12, 0x34, 0x56]), None))
-                .with(Oxm::Metadata(0x0400_0000_0000_0002, Some(0xff00_0000_7fff_ffff))),
+                .with(Oxm::EthSrc(
+                    MacAddr([0x52, 0x54, 0, 0x12, 0x34, 0x56]),
+                    None,
+                ))
+                .with(Oxm::Metadata(
+                    0x0400_0000_0000_0002,
+                    Some(0xff00_0000_7fff_ffff),
+                )),
         )
         .instruction(Instruction::WriteMetadata {
             metadata: 0x0700_0000_0000_0001,
@@ -33,7 +39,9 @@ fn typical_flow_mod() -> Message {
 fn arp_packet_in() -> Message {
     let mut frame = vec![0xff; 6];
     frame.extend([0x52, 0x54, 0, 0x12, 0x34, 0x56, 0x08, 0x06]);
-    frame.extend([0, 1, 8, 0, 6, 4, 0, 1, 0x52, 0x54, 0, 0x12, 0x34, 0x56, 10, 0, 0, 1]);
+    frame.extend([
+        0, 1, 8, 0, 6, 4, 0, 1, 0x52, 0x54, 0, 0x12, 0x34, 0x56, 10, 0, 0, 1,
+    ]);
     frame.extend([0, 0, 0, 0, 0, 0, 10, 0, 0, 2]);
     frame.resize(60, 0);
     Message::new(
@@ -87,7 +95,10 @@ fn main() {
             .unwrap_or(1500),
     );
     println!("openflow codec throughput, one core, {budget:?} per case");
-    for (name, msg) in [("FLOW_MOD (vna typical)", typical_flow_mod()), ("PACKET_IN (ARP, 60 B)", arp_packet_in())] {
+    for (name, msg) in [
+        ("FLOW_MOD (vna typical)", typical_flow_mod()),
+        ("PACKET_IN (ARP, 60 B)", arp_packet_in()),
+    ] {
         let bytes = msg.encode_to_vec().expect("encodes");
         let mut buf = Vec::with_capacity(256);
         let enc = measure(budget, || {

@@ -207,7 +207,7 @@ pub fn len_u16(len: usize, what: &'static str) -> Result<u16, EncodeError> {
 
 /// Writes `out.len() - start` as a big-endian u16 at position `at`.
 pub fn patch_len16(
-    out: &mut Vec<u8>,
+    out: &mut [u8],
     at: usize,
     start: usize,
     what: &'static str,

@@ -23,7 +23,9 @@ pub enum CodecError {
     #[error("OpenFlow connection I/O failed")]
     Io(#[from] std::io::Error),
     /// A header's length is below the 8-byte header size.
-    #[error("message header at stream offset {offset} has length {len}, less than the 8-byte header")]
+    #[error(
+        "message header at stream offset {offset} has length {len}, less than the 8-byte header"
+    )]
     ShortLength {
         /// Bytes of the stream consumed before this header.
         offset: u64,
@@ -31,7 +33,9 @@ pub enum CodecError {
         len: usize,
     },
     /// A header's length is above the configured maximum.
-    #[error("message header at stream offset {offset} has length {len}, more than the allowed {max}")]
+    #[error(
+        "message header at stream offset {offset} has length {len}, more than the allowed {max}"
+    )]
     TooLong {
         /// Bytes of the stream consumed before this header.
         offset: u64,

@@ -40,7 +40,10 @@ macro_rules! codes {
 
 /// Each error type's name and the names of its codes, indexed by number.
 const TYPES: [(&str, &[&str]); 14] = [
-    ("OFPET_HELLO_FAILED", codes!("OFPHFC_": "INCOMPATIBLE", "EPERM")),
+    (
+        "OFPET_HELLO_FAILED",
+        codes!("OFPHFC_": "INCOMPATIBLE", "EPERM"),
+    ),
     (
         "OFPET_BAD_REQUEST",
         codes!("OFPBRC_": "BAD_VERSION", "BAD_TYPE", "BAD_MULTIPART", "BAD_EXPERIMENTER",
@@ -81,10 +84,22 @@ const TYPES: [(&str, &[&str]); 14] = [
         "OFPET_PORT_MOD_FAILED",
         codes!("OFPPMFC_": "BAD_PORT", "BAD_HW_ADDR", "BAD_CONFIG", "BAD_ADVERTISE", "EPERM"),
     ),
-    ("OFPET_TABLE_MOD_FAILED", codes!("OFPTMFC_": "BAD_TABLE", "BAD_CONFIG", "EPERM")),
-    ("OFPET_QUEUE_OP_FAILED", codes!("OFPQOFC_": "BAD_PORT", "BAD_QUEUE", "EPERM")),
-    ("OFPET_SWITCH_CONFIG_FAILED", codes!("OFPSCFC_": "BAD_FLAGS", "BAD_LEN", "EPERM")),
-    ("OFPET_ROLE_REQUEST_FAILED", codes!("OFPRRFC_": "STALE", "UNSUP", "BAD_ROLE")),
+    (
+        "OFPET_TABLE_MOD_FAILED",
+        codes!("OFPTMFC_": "BAD_TABLE", "BAD_CONFIG", "EPERM"),
+    ),
+    (
+        "OFPET_QUEUE_OP_FAILED",
+        codes!("OFPQOFC_": "BAD_PORT", "BAD_QUEUE", "EPERM"),
+    ),
+    (
+        "OFPET_SWITCH_CONFIG_FAILED",
+        codes!("OFPSCFC_": "BAD_FLAGS", "BAD_LEN", "EPERM"),
+    ),
+    (
+        "OFPET_ROLE_REQUEST_FAILED",
+        codes!("OFPRRFC_": "STALE", "UNSUP", "BAD_ROLE"),
+    ),
     (
         "OFPET_METER_MOD_FAILED",
         codes!("OFPMMFC_": "UNKNOWN", "METER_EXISTS", "INVALID_METER", "UNKNOWN_METER",

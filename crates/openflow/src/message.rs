@@ -805,7 +805,11 @@ fn decode_experimenter_at(r: &mut Reader<'_>, depth: usize) -> Result<MessageBod
     }))
 }
 
-fn decode_nested(mut inner: Reader<'_>, start: usize, depth: usize) -> Result<Message, DecodeError> {
+fn decode_nested(
+    mut inner: Reader<'_>,
+    start: usize,
+    depth: usize,
+) -> Result<Message, DecodeError> {
     let bytes = inner.rest();
     let h = Header::peek(bytes).map_err(|e| DecodeError::new(start + e.offset, e.kind))?;
     if usize::from(h.length) < HEADER_LEN {
@@ -819,9 +823,15 @@ fn decode_nested(mut inner: Reader<'_>, start: usize, depth: usize) -> Result<Me
         ));
     }
     if h.version != crate::OFP_VERSION {
-        return Err(DecodeError::new(start, DecodeErrorKind::BadVersion(h.version)));
+        return Err(DecodeError::new(
+            start,
+            DecodeErrorKind::BadVersion(h.version),
+        ));
     }
-    let mut r = Reader::with_base(bytes.get(HEADER_LEN..).unwrap_or_default(), start + HEADER_LEN);
+    let mut r = Reader::with_base(
+        bytes.get(HEADER_LEN..).unwrap_or_default(),
+        start + HEADER_LEN,
+    );
     let body = if h.msg_type == msg_type::EXPERIMENTER {
         if depth >= MAX_BUNDLE_NESTING {
             return Err(DecodeError::new(
@@ -1396,7 +1406,11 @@ impl fmt::Display for FlowMod {
             FlowModCommand::DeleteStrict => "DEL_STRICT".to_string(),
             FlowModCommand::Other(v) => format!("command {v}"),
         };
-        write!(f, "{cmd} table={} priority={}", self.table_id, self.priority)?;
+        write!(
+            f,
+            "{cmd} table={} priority={}",
+            self.table_id, self.priority
+        )?;
         if self.cookie != 0 || self.cookie_mask != 0 {
             write!(f, " cookie={:#x}", self.cookie)?;
             if self.cookie_mask != 0 {
@@ -1670,8 +1684,8 @@ pub struct QueueProp {
 impl QueueProp {
     /// For MIN_RATE/MAX_RATE properties, the rate in 1/10 of a percent.
     pub fn rate(&self) -> Option<u16> {
-        match (self.property, self.data.get(..2)) {
-            (1 | 2, Some(b)) => Some(u16::from_be_bytes([b[0], b[1]])),
+        match (self.property, self.data.as_slice()) {
+            (1 | 2, [a, b, ..]) => Some(u16::from_be_bytes([*a, *b])),
             _ => None,
         }
     }
@@ -2098,11 +2112,9 @@ impl fmt::Display for Message {
                 " dpid:{:016x}\n n_tables:{}, n_buffers:{}, auxiliary_id:{}\n capabilities: {:#x}",
                 s.datapath_id, s.n_tables, s.n_buffers, s.auxiliary_id, s.capabilities
             ),
-            MessageBody::GetConfigReply(c) | MessageBody::SetConfig(c) => write!(
-                f,
-                " flags={:#x} miss_send_len={}",
-                c.flags, c.miss_send_len
-            ),
+            MessageBody::GetConfigReply(c) | MessageBody::SetConfig(c) => {
+                write!(f, " flags={:#x} miss_send_len={}", c.flags, c.miss_send_len)
+            }
             MessageBody::PacketIn(p) => {
                 write!(
                     f,
@@ -2112,7 +2124,13 @@ impl fmt::Display for Message {
                 if p.buffer_id != OFP_NO_BUFFER {
                     write!(f, " buffer={:#x}", p.buffer_id)?;
                 }
-                write!(f, " {}\n data ({} bytes): {}", p.match_, p.data.len(), hex(&p.data))
+                write!(
+                    f,
+                    " {}\n data ({} bytes): {}",
+                    p.match_,
+                    p.data.len(),
+                    hex(&p.data)
+                )
             }
             MessageBody::FlowRemoved(r) => write!(
                 f,
@@ -2234,7 +2252,10 @@ mod tests {
 
     fn roundtrip(m: &Message) -> Vec<u8> {
         let bytes = m.encode_to_vec().unwrap();
-        assert_eq!(usize::from(Header::peek(&bytes).unwrap().length), bytes.len());
+        assert_eq!(
+            usize::from(Header::peek(&bytes).unwrap().length),
+            bytes.len()
+        );
         let back = Message::decode(&bytes).unwrap();
         assert_eq!(&back, m);
         assert!(!back.to_string().is_empty());
@@ -2344,7 +2365,7 @@ mod tests {
             },
         ];
         for (i, b) in bodies.into_iter().enumerate() {
-            roundtrip(&Message::new(i as u32, b));
+            roundtrip(&Message::new(u32::try_from(i).unwrap(), b));
         }
     }
 

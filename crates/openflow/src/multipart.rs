@@ -20,7 +20,9 @@ use std::fmt;
 use crate::buf::{Put, Reader, pad8, pad8_len, patch_len16, zeros};
 use crate::error::{DecodeError, DecodeErrorKind, EncodeError};
 use crate::instruction::Instruction;
-use crate::message::{Bucket, MeterBand};
+use crate::message::{
+    Bucket, MeterBand, OFPG_ANY, OFPTT_ALL, fmt_instructions, group_type, hex, meter_flags,
+};
 use crate::oxm::{self, Match};
 use crate::port::{OFPP_ANY, Port, PortNo, fixed_str, name_from_field};
 
@@ -58,10 +60,6 @@ pub const OFPMP_EXPERIMENTER: u16 = 0xffff;
 /// Multipart flag: more requests (`OFPMPF_REQ_MORE`) or replies (`OFPMPF_REPLY_MORE`) follow.
 pub const OFPMPF_MORE: u16 = 1;
 
-/// `OFPTT_ALL`: the table id that selects every table in flow statistics requests.
-pub const OFPTT_ALL: u8 = 0xff;
-/// `OFPG_ANY`: the wildcard group (no restriction on `out_group`).
-pub const OFPG_ANY: u32 = 0xffff_ffff;
 /// `OFPG_ALL`: every group, in group statistics requests.
 pub const OFPG_ALL: u32 = 0xffff_fffc;
 /// `OFPM_ALL`: every meter, in meter statistics and configuration requests.
@@ -462,9 +460,16 @@ impl MultipartRequestBody {
             OFPMP_PORT_DESC => Self::PortDesc,
             OFPMP_EXPERIMENTER => {
                 let (experimenter, exp_type, data) = decode_experimenter(r)?;
-                Self::Experimenter { experimenter, exp_type, data }
+                Self::Experimenter {
+                    experimenter,
+                    exp_type,
+                    data,
+                }
             }
-            _ => Self::Unknown { mp_type, body: r.rest().to_vec() },
+            _ => Self::Unknown {
+                mp_type,
+                body: r.rest().to_vec(),
+            },
         };
         r.finish("multipart request body")?;
         Ok(body)
@@ -496,7 +501,11 @@ impl MultipartRequestBody {
                     t.encode(out)?;
                 }
             }
-            Self::Experimenter { experimenter, exp_type, data } => {
+            Self::Experimenter {
+                experimenter,
+                exp_type,
+                data,
+            } => {
                 out.put32(*experimenter);
                 out.put32(*exp_type);
                 out.put_bytes(data);
@@ -577,12 +586,14 @@ impl MultipartReplyBody {
                 let byte_count = r.u64("aggregate byte_count")?;
                 let flow_count = r.u32("aggregate flow_count")?;
                 r.skip(4, "aggregate padding")?;
-                Self::Aggregate { packet_count, byte_count, flow_count }
+                Self::Aggregate {
+                    packet_count,
+                    byte_count,
+                    flow_count,
+                }
             }
             OFPMP_TABLE => Self::Table(decode_all(r, "table stats", TableStats::decode)?),
-            OFPMP_PORT_STATS => {
-                Self::PortStats(decode_all(r, "port stats", PortStats::decode)?)
-            }
+            OFPMP_PORT_STATS => Self::PortStats(decode_all(r, "port stats", PortStats::decode)?),
             OFPMP_QUEUE => Self::Queue(decode_all(r, "queue stats", QueueStats::decode)?),
             OFPMP_GROUP => Self::Group(decode_all(r, "group stats", GroupStats::decode)?),
             OFPMP_GROUP_DESC => {
@@ -599,7 +610,12 @@ impl MultipartReplyBody {
                 for a in &mut actions {
                     *a = r.u32("group features actions")?;
                 }
-                Self::GroupFeatures { types, capabilities, max_groups, actions }
+                Self::GroupFeatures {
+                    types,
+                    capabilities,
+                    max_groups,
+                    actions,
+                }
             }
             OFPMP_METER => Self::Meter(decode_all(r, "meter stats", MeterStats::decode)?),
             OFPMP_METER_CONFIG => {
@@ -612,7 +628,13 @@ impl MultipartReplyBody {
                 let max_bands = r.u8("meter features max_bands")?;
                 let max_color = r.u8("meter features max_color")?;
                 r.skip(2, "meter features padding")?;
-                Self::MeterFeatures { max_meter, band_types, capabilities, max_bands, max_color }
+                Self::MeterFeatures {
+                    max_meter,
+                    band_types,
+                    capabilities,
+                    max_bands,
+                    max_color,
+                }
             }
             OFPMP_TABLE_FEATURES => {
                 Self::TableFeatures(decode_all(r, "table features", TableFeatures::decode)?)
@@ -620,9 +642,16 @@ impl MultipartReplyBody {
             OFPMP_PORT_DESC => Self::PortDesc(decode_all(r, "port description", Port::decode)?),
             OFPMP_EXPERIMENTER => {
                 let (experimenter, exp_type, data) = decode_experimenter(r)?;
-                Self::Experimenter { experimenter, exp_type, data }
+                Self::Experimenter {
+                    experimenter,
+                    exp_type,
+                    data,
+                }
             }
-            _ => Self::Unknown { mp_type, body: r.rest().to_vec() },
+            _ => Self::Unknown {
+                mp_type,
+                body: r.rest().to_vec(),
+            },
         };
         r.finish("multipart reply body")?;
         Ok(body)
@@ -633,7 +662,11 @@ impl MultipartReplyBody {
         match self {
             Self::Desc(d) => d.encode(out),
             Self::Flow(flows) => flows.iter().try_for_each(|f| f.encode(out))?,
-            Self::Aggregate { packet_count, byte_count, flow_count } => {
+            Self::Aggregate {
+                packet_count,
+                byte_count,
+                flow_count,
+            } => {
                 out.put64(*packet_count);
                 out.put64(*byte_count);
                 out.put32(*flow_count);
@@ -644,7 +677,12 @@ impl MultipartReplyBody {
             Self::Queue(queues) => queues.iter().for_each(|q| q.encode(out)),
             Self::Group(groups) => groups.iter().try_for_each(|g| g.encode(out))?,
             Self::GroupDesc(groups) => groups.iter().try_for_each(|g| g.encode(out))?,
-            Self::GroupFeatures { types, capabilities, max_groups, actions } => {
+            Self::GroupFeatures {
+                types,
+                capabilities,
+                max_groups,
+                actions,
+            } => {
                 out.put32(*types);
                 out.put32(*capabilities);
                 max_groups.iter().for_each(|&m| out.put32(m));
@@ -652,7 +690,13 @@ impl MultipartReplyBody {
             }
             Self::Meter(meters) => meters.iter().try_for_each(|m| m.encode(out))?,
             Self::MeterConfig(meters) => meters.iter().try_for_each(|m| m.encode(out))?,
-            Self::MeterFeatures { max_meter, band_types, capabilities, max_bands, max_color } => {
+            Self::MeterFeatures {
+                max_meter,
+                band_types,
+                capabilities,
+                max_bands,
+                max_color,
+            } => {
                 out.put32(*max_meter);
                 out.put32(*band_types);
                 out.put32(*capabilities);
@@ -662,7 +706,11 @@ impl MultipartReplyBody {
             }
             Self::TableFeatures(tables) => tables.iter().try_for_each(|t| t.encode(out))?,
             Self::PortDesc(ports) => ports.iter().for_each(|p| p.encode(out)),
-            Self::Experimenter { experimenter, exp_type, data } => {
+            Self::Experimenter {
+                experimenter,
+                exp_type,
+                data,
+            } => {
                 out.put32(*experimenter);
                 out.put32(*exp_type);
                 out.put_bytes(data);
@@ -718,7 +766,14 @@ impl FlowStatsRequest {
         let cookie = r.u64("flow stats request cookie")?;
         let cookie_mask = r.u64("flow stats request cookie_mask")?;
         let match_ = Match::decode(r)?;
-        Ok(Self { table_id, out_port, out_group, cookie, cookie_mask, match_ })
+        Ok(Self {
+            table_id,
+            out_port,
+            out_group,
+            cookie,
+            cookie_mask,
+            match_,
+        })
     }
 
     /// Appends an `ofp_flow_stats_request`.
@@ -1133,7 +1188,11 @@ impl GroupDesc {
         e.skip(1, "group description padding")?;
         let group_id = e.u32("group description group_id")?;
         let buckets = decode_all(&mut e, "bucket", Bucket::decode)?;
-        Ok(Self { group_type, group_id, buckets })
+        Ok(Self {
+            group_type,
+            group_id,
+            buckets,
+        })
     }
 
     /// Appends one `ofp_group_desc` with its computed length.
@@ -1245,7 +1304,11 @@ impl MeterConfig {
         let flags = e.u16("meter config flags")?;
         let meter_id = e.u32("meter config meter_id")?;
         let bands = decode_all(&mut e, "meter band", MeterBand::decode)?;
-        Ok(Self { flags, meter_id, bands })
+        Ok(Self {
+            flags,
+            meter_id,
+            bands,
+        })
     }
 
     /// Appends one `ofp_meter_config` with its computed length.
@@ -1293,7 +1356,15 @@ impl TableFeatures {
         let config = e.u32("table features config")?;
         let max_entries = e.u32("table features max_entries")?;
         let properties = decode_all(&mut e, "table feature property", TableFeatureProp::decode)?;
-        Ok(Self { table_id, name, metadata_match, metadata_write, config, max_entries, properties })
+        Ok(Self {
+            table_id,
+            name,
+            metadata_match,
+            metadata_write,
+            config,
+            max_entries,
+            properties,
+        })
     }
 
     /// Appends one `ofp_table_features` with its computed length. A name too long for its
@@ -1416,10 +1487,10 @@ fn write_head(f: &mut fmt::Formatter<'_>, mp_type: u16, dir: &str, flags: u16) -
 
 fn group_type_name(t: u8) -> Option<&'static str> {
     Some(match t {
-        0 => "all",
-        1 => "select",
-        2 => "indirect",
-        3 => "ff",
+        group_type::ALL => "all",
+        group_type::SELECT => "select",
+        group_type::INDIRECT => "indirect",
+        group_type::FF => "ff",
         _ => return None,
     })
 }
@@ -1447,14 +1518,6 @@ impl fmt::Display for MeterId {
             m => write!(f, "{m}"),
         }
     }
-}
-
-fn write_hex(f: &mut fmt::Formatter<'_>, data: &[u8]) -> fmt::Result {
-    f.write_str("0x")?;
-    for b in data {
-        write!(f, "{b:02x}")?;
-    }
-    Ok(())
 }
 
 impl fmt::Display for MultipartRequest {
@@ -1486,13 +1549,19 @@ impl fmt::Display for MultipartRequest {
                 write!(f, ": meter={}", MeterId(*meter_id))
             }
             MultipartRequestBody::TableFeatures(tables) => write_lines(f, tables),
-            MultipartRequestBody::Experimenter { experimenter, exp_type, data } => {
-                write!(f, ": experimenter={experimenter:#010x} exp_type={exp_type} data=")?;
-                write_hex(f, data)
+            MultipartRequestBody::Experimenter {
+                experimenter,
+                exp_type,
+                data,
+            } => {
+                write!(
+                    f,
+                    ": experimenter={experimenter:#010x} exp_type={exp_type} data={}",
+                    hex(data)
+                )
             }
             MultipartRequestBody::Unknown { body, .. } => {
-                f.write_str(": body=")?;
-                write_hex(f, body)
+                write!(f, ": body={}", hex(body))
             }
         }
     }
@@ -1504,7 +1573,11 @@ impl fmt::Display for MultipartReply {
         match &self.body {
             MultipartReplyBody::Desc(d) => write!(f, ": {d}"),
             MultipartReplyBody::Flow(flows) => write_lines(f, flows),
-            MultipartReplyBody::Aggregate { packet_count, byte_count, flow_count } => write!(
+            MultipartReplyBody::Aggregate {
+                packet_count,
+                byte_count,
+                flow_count,
+            } => write!(
                 f,
                 ": packet_count={packet_count} byte_count={byte_count} flow_count={flow_count}"
             ),
@@ -1513,10 +1586,18 @@ impl fmt::Display for MultipartReply {
             MultipartReplyBody::Queue(queues) => write_lines(f, queues),
             MultipartReplyBody::Group(groups) => write_lines(f, groups),
             MultipartReplyBody::GroupDesc(groups) => write_lines(f, groups),
-            MultipartReplyBody::GroupFeatures { types, capabilities, max_groups, actions } => {
+            MultipartReplyBody::GroupFeatures {
+                types,
+                capabilities,
+                max_groups,
+                actions,
+            } => {
                 write!(f, ": types={types:#x} capabilities={capabilities:#x}")?;
                 for (i, (m, a)) in max_groups.iter().zip(actions).enumerate() {
-                    let name = u8::try_from(i).ok().and_then(group_type_name).unwrap_or("?");
+                    let name = u8::try_from(i)
+                        .ok()
+                        .and_then(group_type_name)
+                        .unwrap_or("?");
                     write!(f, " {name}:max_groups={m},actions={a:#x}")?;
                 }
                 Ok(())
@@ -1536,13 +1617,19 @@ impl fmt::Display for MultipartReply {
             ),
             MultipartReplyBody::TableFeatures(tables) => write_lines(f, tables),
             MultipartReplyBody::PortDesc(ports) => write_lines(f, ports),
-            MultipartReplyBody::Experimenter { experimenter, exp_type, data } => {
-                write!(f, ": experimenter={experimenter:#010x} exp_type={exp_type} data=")?;
-                write_hex(f, data)
+            MultipartReplyBody::Experimenter {
+                experimenter,
+                exp_type,
+                data,
+            } => {
+                write!(
+                    f,
+                    ": experimenter={experimenter:#010x} exp_type={exp_type} data={}",
+                    hex(data)
+                )
             }
             MultipartReplyBody::Unknown { body, .. } => {
-                f.write_str(": body=")?;
-                write_hex(f, body)
+                write!(f, ": body={}", hex(body))
             }
         }
     }
@@ -1554,7 +1641,12 @@ impl fmt::Display for FlowStatsRequest {
             OFPTT_ALL => f.write_str("table=ALL")?,
             t => write!(f, "table={t}")?,
         }
-        write!(f, " out_port={} out_group={}", PortNo(self.out_port), GroupId(self.out_group))?;
+        write!(
+            f,
+            " out_port={} out_group={}",
+            PortNo(self.out_port),
+            GroupId(self.out_group)
+        )?;
         if self.cookie_mask != 0 {
             write!(f, " cookie={:#x}/{:#x}", self.cookie, self.cookie_mask)?;
         }
@@ -1600,16 +1692,7 @@ impl fmt::Display for FlowStats {
             write!(f, ",{}", self.match_)?;
         }
         f.write_str(" actions=")?;
-        if self.instructions.is_empty() {
-            return f.write_str("drop");
-        }
-        for (i, ins) in self.instructions.iter().enumerate() {
-            if i > 0 {
-                f.write_str(",")?;
-            }
-            write!(f, "{ins}")?;
-        }
-        Ok(())
+        fmt_instructions(f, &self.instructions)
     }
 }
 
@@ -1664,7 +1747,11 @@ impl fmt::Display for QueueStats {
 
 impl fmt::Display for BucketCounter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "packet_count={},byte_count={}", self.packet_count, self.byte_count)
+        write!(
+            f,
+            "packet_count={},byte_count={}",
+            self.packet_count, self.byte_count
+        )
     }
 }
 
@@ -1694,7 +1781,7 @@ impl fmt::Display for GroupDesc {
             None => write!(f, "{}", self.group_type)?,
         }
         for b in &self.buckets {
-            write!(f, ",bucket={b}")?;
+            write!(f, ",{b}")?;
         }
         Ok(())
     }
@@ -1702,7 +1789,11 @@ impl fmt::Display for GroupDesc {
 
 impl fmt::Display for MeterBandStats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "packet_count={},byte_count={}", self.packet_band_count, self.byte_band_count)
+        write!(
+            f,
+            "packet_count={},byte_count={}",
+            self.packet_band_count, self.byte_band_count
+        )
     }
 }
 
@@ -1729,14 +1820,19 @@ impl fmt::Display for MeterStats {
 
 impl fmt::Display for MeterConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const FLAGS: [(u16, &str); 4] = [(1, "kbps"), (2, "pktps"), (4, "burst"), (8, "stats")];
+        const FLAGS: [(u16, &str); 4] = [
+            (meter_flags::KBPS, "kbps"),
+            (meter_flags::PKTPS, "pktps"),
+            (meter_flags::BURST, "burst"),
+            (meter_flags::STATS, "stats"),
+        ];
         write!(f, "meter={}", self.meter_id)?;
         for (bit, name) in FLAGS {
             if self.flags & bit != 0 {
                 write!(f, " {name}")?;
             }
         }
-        let unknown = self.flags & !0xf;
+        let unknown = FLAGS.iter().fold(self.flags, |rest, (bit, _)| rest & !bit);
         if unknown != 0 {
             write!(f, " flags={unknown:#x}")?;
         }
@@ -1780,14 +1876,18 @@ impl fmt::Display for TableFeatureProp {
         if write_prop_summary(f, self.prop_type, &self.data)? {
             Ok(())
         } else {
-            write_hex(f, &self.data)
+            f.write_str(&hex(&self.data))
         }
     }
 }
 
 /// Writes a readable summary of a property's data. Returns `Ok(false)` without writing anything
 /// when the data is not well formed for its type, so that the caller prints it raw instead.
-fn write_prop_summary(f: &mut fmt::Formatter<'_>, prop_type: u16, data: &[u8]) -> Result<bool, fmt::Error> {
+fn write_prop_summary(
+    f: &mut fmt::Formatter<'_>,
+    prop_type: u16,
+    data: &[u8],
+) -> Result<bool, fmt::Error> {
     let items = match prop_type {
         tfpt::INSTRUCTIONS..=tfpt::INSTRUCTIONS_MISS
         | tfpt::WRITE_ACTIONS..=tfpt::APPLY_ACTIONS_MISS => tlv_ids(data),
@@ -1801,8 +1901,11 @@ fn write_prop_summary(f: &mut fmt::Formatter<'_>, prop_type: u16, data: &[u8]) -
             let mut r = Reader::new(data);
             match (r.u32("experimenter"), r.u32("exp_type")) {
                 (Ok(experimenter), Ok(exp_type)) => {
-                    write!(f, "experimenter={experimenter:#010x},exp_type={exp_type},data=")?;
-                    write_hex(f, r.rest())?;
+                    write!(
+                        f,
+                        "experimenter={experimenter:#010x},exp_type={exp_type},data={}",
+                        hex(r.rest())
+                    )?;
                     return Ok(true);
                 }
                 _ => None,
@@ -1859,4 +1962,843 @@ fn oxm_ids(data: &[u8]) -> Option<Vec<String>> {
         ids.push(id);
     }
     Some(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    /// A corpus file: its name, the whole message, and Ryu's JSON decoding of it.
+    struct Case {
+        name: &'static str,
+        bytes: &'static [u8],
+        json: &'static str,
+    }
+
+    macro_rules! corpus {
+        ($($name:literal),* $(,)?) => {
+            &[$(Case {
+                name: $name,
+                bytes: include_bytes!(concat!(
+                    "../../../../shared/testdata/openflow13/ryu/", $name, ".packet"
+                )),
+                json: include_str!(concat!(
+                    "../../../../shared/testdata/openflow13/ryu/", $name, ".packet.json"
+                )),
+            }),*]
+        };
+    }
+
+    const CORPUS: &[Case] = corpus!(
+        "4-0-ofp_desc_reply",
+        "4-11-ofp_flow_stats_request",
+        "4-12-ofp_flow_stats_reply",
+        "4-24-ofp_desc_request",
+        "4-25-ofp_aggregate_stats_request",
+        "4-27-ofp_table_stats_request",
+        "4-28-ofp_table_stats_reply",
+        "4-29-ofp_port_stats_request",
+        "4-31-ofp_group_features_request",
+        "4-32-ofp_group_features_reply",
+        "4-33-ofp_group_desc_request",
+        "4-34-ofp_group_desc_reply",
+        "4-37-ofp_queue_stats_request",
+        "4-38-ofp_queue_stats_reply",
+        "4-47-ofp_meter_config_request",
+        "4-48-ofp_meter_config_reply",
+        "4-50-ofp_meter_stats_reply",
+        "4-51-ofp_meter_features_request",
+        "4-52-ofp_meter_features_reply",
+        "4-54-ofp_port_desc_reply",
+        "4-55-ofp_table_features_request",
+        "4-56-ofp_table_features_reply",
+        "4-57-ofp_group_stats_request",
+        "4-61-ofp_experimenter_request",
+        "4-63-onf_flow_monitor_request",
+    );
+
+    const OFPT_MULTIPART_REQUEST: u8 = 18;
+    const OFPT_MULTIPART_REPLY: u8 = 19;
+
+    /// Either kind of decoded message.
+    #[derive(Debug, PartialEq)]
+    enum Decoded {
+        Request(MultipartRequest),
+        Reply(MultipartReply),
+    }
+
+    impl Decoded {
+        fn encode(&self) -> Result<Vec<u8>, EncodeError> {
+            let mut out = Vec::new();
+            match self {
+                Decoded::Request(m) => m.encode(&mut out)?,
+                Decoded::Reply(m) => m.encode(&mut out)?,
+            }
+            Ok(out)
+        }
+
+        fn to_display(&self) -> String {
+            match self {
+                Decoded::Request(m) => m.to_string(),
+                Decoded::Reply(m) => m.to_string(),
+            }
+        }
+    }
+
+    fn decode(is_request: bool, body: &[u8]) -> Result<Decoded, DecodeError> {
+        let mut r = Reader::with_base(body, 8);
+        if is_request {
+            MultipartRequest::decode(&mut r).map(Decoded::Request)
+        } else {
+            MultipartReply::decode(&mut r).map(Decoded::Reply)
+        }
+    }
+
+    impl Case {
+        fn is_request(&self) -> bool {
+            match self.bytes[1] {
+                OFPT_MULTIPART_REQUEST => true,
+                OFPT_MULTIPART_REPLY => false,
+                t => panic!("{}: message type {t} is not a multipart message", self.name),
+            }
+        }
+
+        fn body(&self) -> &'static [u8] {
+            &self.bytes[8..]
+        }
+
+        fn decode(&self) -> Decoded {
+            decode(self.is_request(), self.body()).unwrap_or_else(|e| panic!("{}: {e}", self.name))
+        }
+
+        /// The JSON object inside Ryu's class wrapper.
+        fn json(&self) -> Value {
+            let v: Value = serde_json::from_str(self.json).unwrap();
+            let (_, inner) = v.as_object().unwrap().iter().next().unwrap();
+            inner.clone()
+        }
+    }
+
+    fn case(prefix: &str) -> &'static Case {
+        CORPUS
+            .iter()
+            .find(|c| c.name.starts_with(&format!("{prefix}-")))
+            .unwrap_or_else(|| panic!("no corpus file {prefix}"))
+    }
+
+    fn reply(prefix: &str) -> MultipartReply {
+        match case(prefix).decode() {
+            Decoded::Reply(r) => r,
+            other => panic!("{prefix}: expected a reply, got {other:?}"),
+        }
+    }
+
+    fn request(prefix: &str) -> MultipartRequest {
+        match case(prefix).decode() {
+            Decoded::Request(r) => r,
+            other => panic!("{prefix}: expected a request, got {other:?}"),
+        }
+    }
+
+    /// Ryu's class wrapper removed from a list element.
+    fn unwrap_class(v: &Value) -> &Value {
+        v.as_object().unwrap().values().next().unwrap()
+    }
+
+    fn u64_of(v: &Value, key: &str) -> u64 {
+        v[key]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{key} missing in {v}"))
+    }
+
+    fn u32_of(v: &Value, key: &str) -> u32 {
+        u32::try_from(u64_of(v, key)).unwrap()
+    }
+
+    fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
+        v[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("{key} missing in {v}"))
+    }
+
+    fn list(v: &Value) -> Vec<&Value> {
+        v["body"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(unwrap_class)
+            .collect()
+    }
+
+    #[test]
+    fn the_corpus_path_holds_every_multipart_file() {
+        assert_eq!(CORPUS.len(), 25);
+        for c in CORPUS {
+            assert_eq!(c.bytes[0], crate::OFP_VERSION, "{}", c.name);
+            let len = usize::from(u16::from_be_bytes([c.bytes[2], c.bytes[3]]));
+            assert_eq!(len, c.bytes.len(), "{}", c.name);
+            c.is_request();
+        }
+    }
+
+    #[test]
+    fn every_corpus_message_re_encodes_byte_for_byte() {
+        for c in CORPUS {
+            let decoded = c.decode();
+            let out = decoded
+                .encode()
+                .unwrap_or_else(|e| panic!("{}: {e}", c.name));
+            assert_eq!(out, c.body(), "{} does not re-encode identically", c.name);
+            assert!(!decoded.to_display().is_empty());
+            let json = c.json();
+            let (mp_type, flags) = match &decoded {
+                Decoded::Request(m) => (m.mp_type(), m.flags),
+                Decoded::Reply(m) => (m.mp_type(), m.flags),
+            };
+            assert_eq!(u64::from(mp_type), u64_of(&json, "type"), "{}", c.name);
+            assert_eq!(u64::from(flags), u64_of(&json, "flags"), "{}", c.name);
+        }
+    }
+
+    #[test]
+    fn desc_reply_strings() {
+        let json = case("4-0").json();
+        let d = &json["body"]["OFPDescStats"];
+        let MultipartReplyBody::Desc(desc) = reply("4-0").body else {
+            panic!()
+        };
+        assert_eq!(desc.mfr_desc, str_of(d, "mfr_desc"));
+        assert_eq!(desc.hw_desc, str_of(d, "hw_desc"));
+        assert_eq!(desc.sw_desc, str_of(d, "sw_desc"));
+        assert_eq!(desc.serial_num, str_of(d, "serial_num"));
+        assert_eq!(desc.dp_desc, str_of(d, "dp_desc"));
+        assert_eq!(
+            reply("4-0").to_string(),
+            r#"OFPMP_DESC reply: mfr="mfr" hw="hw" sw="sw" serial="serial" dp="dp""#
+        );
+    }
+
+    #[test]
+    fn flow_and_aggregate_requests() {
+        for (prefix, aggregate) in [("4-11", false), ("4-25", true)] {
+            let json = case(prefix).json();
+            let req = request(prefix);
+            let f = match (&req.body, aggregate) {
+                (MultipartRequestBody::Flow(f), false)
+                | (MultipartRequestBody::Aggregate(f), true) => f,
+                other => panic!("{prefix}: {other:?}"),
+            };
+            assert_eq!(u64::from(f.table_id), u64_of(&json, "table_id"));
+            assert_eq!(u64::from(f.out_port), u64_of(&json, "out_port"));
+            assert_eq!(u64::from(f.out_group), u64_of(&json, "out_group"));
+            assert_eq!(f.cookie, u64_of(&json, "cookie"));
+            assert_eq!(f.cookie_mask, u64_of(&json, "cookie_mask"));
+            assert!(f.match_.is_empty());
+        }
+        // The aggregate request asks for everything, which is what `all()` builds.
+        let built = MultipartRequest::new(MultipartRequestBody::Aggregate(FlowStatsRequest::all()));
+        let mut out = Vec::new();
+        built.encode(&mut out).unwrap();
+        assert_eq!(out, case("4-25").body());
+        assert_eq!(
+            request("4-11").to_string(),
+            "OFPMP_FLOW request: table=0 out_port=ANY out_group=ANY"
+        );
+    }
+
+    #[test]
+    fn flow_stats_reply_entries() {
+        let json = case("4-12").json();
+        let expected = list(&json);
+        let MultipartReplyBody::Flow(flows) = reply("4-12").body else {
+            panic!()
+        };
+        assert_eq!(flows.len(), expected.len());
+        assert!(flows.len() > 1);
+        for (f, e) in flows.iter().zip(&expected) {
+            assert_eq!(u64::from(f.priority), u64_of(e, "priority"));
+            assert_eq!(u64::from(f.table_id), u64_of(e, "table_id"));
+            assert_eq!(u64::from(f.duration_sec), u64_of(e, "duration_sec"));
+            assert_eq!(u64::from(f.duration_nsec), u64_of(e, "duration_nsec"));
+            assert_eq!(u64::from(f.idle_timeout), u64_of(e, "idle_timeout"));
+            assert_eq!(u64::from(f.hard_timeout), u64_of(e, "hard_timeout"));
+            assert_eq!(u64::from(f.flags), u64_of(e, "flags"));
+            assert_eq!(f.cookie, u64_of(e, "cookie"));
+            assert_eq!(f.packet_count, u64_of(e, "packet_count"));
+            assert_eq!(f.byte_count, u64_of(e, "byte_count"));
+            let oxms = e["match"]["OFPMatch"]["oxm_fields"].as_array().unwrap();
+            assert_eq!(f.match_.fields.len(), oxms.len());
+            for (o, j) in f.match_.fields.iter().zip(oxms) {
+                assert_eq!(o.name(), str_of(unwrap_class(j), "field"));
+            }
+            assert_eq!(
+                f.instructions.len(),
+                e["instructions"].as_array().unwrap().len()
+            );
+            // Each entry's length is computed on encode; it must be the one on the wire.
+            let mut out = Vec::new();
+            f.encode(&mut out).unwrap();
+            assert_eq!(out.len() as u64, u64_of(e, "length"));
+        }
+        let text = reply("4-12").to_string();
+        assert!(
+            text.starts_with("OFPMP_FLOW reply\n  cookie=0x0, duration=358.115s, table=0, "),
+            "{text}"
+        );
+        assert!(text.contains("priority=65535 actions=drop"), "{text}");
+    }
+
+    #[test]
+    fn empty_requests() {
+        for (prefix, body) in [
+            ("4-24", MultipartRequestBody::Desc),
+            ("4-27", MultipartRequestBody::Table),
+            ("4-31", MultipartRequestBody::GroupFeatures),
+            ("4-33", MultipartRequestBody::GroupDesc),
+            ("4-51", MultipartRequestBody::MeterFeatures),
+        ] {
+            assert_eq!(request(prefix), MultipartRequest { flags: 0, body });
+        }
+        assert_eq!(request("4-27").to_string(), "OFPMP_TABLE request");
+    }
+
+    #[test]
+    fn requests_for_one_port_queue_group_or_meter() {
+        let j = case("4-29").json();
+        assert_eq!(
+            request("4-29").body,
+            MultipartRequestBody::PortStats {
+                port_no: u32_of(&j, "port_no")
+            }
+        );
+        let j = case("4-37").json();
+        assert_eq!(
+            request("4-37").body,
+            MultipartRequestBody::Queue {
+                port_no: u32_of(&j, "port_no"),
+                queue_id: u32_of(&j, "queue_id"),
+            }
+        );
+        let j = case("4-47").json();
+        assert_eq!(
+            request("4-47").body,
+            MultipartRequestBody::MeterConfig {
+                meter_id: u32_of(&j, "meter_id")
+            }
+        );
+        let j = case("4-57").json();
+        assert_eq!(
+            request("4-57").body,
+            MultipartRequestBody::Group {
+                group_id: u32_of(&j, "group_id")
+            }
+        );
+        assert_eq!(
+            request("4-29").to_string(),
+            "OFPMP_PORT_STATS request: port=ANY"
+        );
+        assert_eq!(
+            request("4-37").to_string(),
+            "OFPMP_QUEUE request: port=ANY queue=ALL"
+        );
+        assert_eq!(
+            request("4-47").to_string(),
+            "OFPMP_METER_CONFIG request: meter=ALL"
+        );
+        assert_eq!(
+            request("4-57").to_string(),
+            "OFPMP_GROUP request: group_id=ALL"
+        );
+
+        // A meter stats request is not in the corpus; it has the meter config request's shape.
+        let meter = MultipartRequest::new(MultipartRequestBody::Meter { meter_id: OFPM_ALL });
+        let mut out = Vec::new();
+        meter.encode(&mut out).unwrap();
+        let mut expected = case("4-47").body().to_vec();
+        expected[..2].copy_from_slice(&OFPMP_METER.to_be_bytes());
+        assert_eq!(out, expected);
+        assert_eq!(
+            MultipartRequest::decode(&mut Reader::new(&out)).unwrap(),
+            meter
+        );
+    }
+
+    #[test]
+    fn table_stats_reply() {
+        let json = case("4-28").json();
+        let expected = list(&json);
+        let MultipartReplyBody::Table(tables) = reply("4-28").body else {
+            panic!()
+        };
+        assert_eq!(tables.len(), expected.len());
+        for (t, e) in tables.iter().zip(&expected) {
+            assert_eq!(u64::from(t.table_id), u64_of(e, "table_id"));
+            assert_eq!(u64::from(t.active_count), u64_of(e, "active_count"));
+            assert_eq!(t.lookup_count, u64_of(e, "lookup_count"));
+            assert_eq!(t.matched_count, u64_of(e, "matched_count"));
+        }
+        assert_eq!(
+            reply("4-28").to_string(),
+            "OFPMP_TABLE reply\n  table 0: active=4, lookup=4, matched=4\n  \
+             table 1: active=4, lookup=4, matched=4"
+        );
+    }
+
+    #[test]
+    fn group_features_reply() {
+        let json = case("4-32").json();
+        let e = &json["body"]["OFPGroupFeaturesStats"];
+        let arr = |k: &str| -> Vec<u32> {
+            e[k].as_array()
+                .unwrap()
+                .iter()
+                .map(|v| u32::try_from(v.as_u64().unwrap()).unwrap())
+                .collect()
+        };
+        let MultipartReplyBody::GroupFeatures {
+            types,
+            capabilities,
+            max_groups,
+            actions,
+        } = reply("4-32").body
+        else {
+            panic!()
+        };
+        assert_eq!(u64::from(types), u64_of(e, "types"));
+        assert_eq!(u64::from(capabilities), u64_of(e, "capabilities"));
+        assert_eq!(max_groups.to_vec(), arr("max_groups"));
+        assert_eq!(actions.to_vec(), arr("actions"));
+    }
+
+    #[test]
+    fn group_desc_reply() {
+        let json = case("4-34").json();
+        let expected = list(&json);
+        let MultipartReplyBody::GroupDesc(groups) = reply("4-34").body else {
+            panic!()
+        };
+        assert_eq!(groups.len(), expected.len());
+        for (g, e) in groups.iter().zip(&expected) {
+            assert_eq!(u64::from(g.group_id), u64_of(e, "group_id"));
+            assert_eq!(u64::from(g.group_type), u64_of(e, "type"));
+            let buckets: Vec<&Value> = e["buckets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(unwrap_class)
+                .collect();
+            assert_eq!(g.buckets.len(), buckets.len());
+            for (b, j) in g.buckets.iter().zip(&buckets) {
+                assert_eq!(u64::from(b.weight), u64_of(j, "weight"));
+                assert_eq!(u64::from(b.watch_port), u64_of(j, "watch_port"));
+                assert_eq!(u64::from(b.watch_group), u64_of(j, "watch_group"));
+                assert_eq!(b.actions.len(), j["actions"].as_array().unwrap().len());
+            }
+        }
+    }
+
+    #[test]
+    fn queue_stats_reply() {
+        let json = case("4-38").json();
+        let expected = list(&json);
+        let MultipartReplyBody::Queue(queues) = reply("4-38").body else {
+            panic!()
+        };
+        assert_eq!(queues.len(), expected.len());
+        for (q, e) in queues.iter().zip(&expected) {
+            assert_eq!(u64::from(q.port_no), u64_of(e, "port_no"));
+            assert_eq!(u64::from(q.queue_id), u64_of(e, "queue_id"));
+            assert_eq!(q.tx_bytes, u64_of(e, "tx_bytes"));
+            assert_eq!(q.tx_packets, u64_of(e, "tx_packets"));
+            assert_eq!(q.tx_errors, u64_of(e, "tx_errors"));
+            assert_eq!(u64::from(q.duration_sec), u64_of(e, "duration_sec"));
+            assert_eq!(u64::from(q.duration_nsec), u64_of(e, "duration_nsec"));
+        }
+    }
+
+    #[test]
+    fn meter_config_reply() {
+        let json = case("4-48").json();
+        let expected = list(&json);
+        let MultipartReplyBody::MeterConfig(meters) = reply("4-48").body else {
+            panic!()
+        };
+        assert_eq!(meters.len(), expected.len());
+        for (m, e) in meters.iter().zip(&expected) {
+            assert_eq!(u64::from(m.meter_id), u64_of(e, "meter_id"));
+            assert_eq!(u64::from(m.flags), u64_of(e, "flags"));
+            assert_eq!(m.bands.len(), e["bands"].as_array().unwrap().len());
+        }
+        let text = reply("4-48").to_string();
+        assert!(
+            text.starts_with("OFPMP_METER_CONFIG reply\n  meter=100 pktps burst stats bands="),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn meter_stats_reply() {
+        let json = case("4-50").json();
+        let expected = list(&json);
+        let MultipartReplyBody::Meter(meters) = reply("4-50").body else {
+            panic!()
+        };
+        assert_eq!(meters.len(), expected.len());
+        for (m, e) in meters.iter().zip(&expected) {
+            assert_eq!(u64::from(m.meter_id), u64_of(e, "meter_id"));
+            assert_eq!(u64::from(m.flow_count), u64_of(e, "flow_count"));
+            assert_eq!(m.packet_in_count, u64_of(e, "packet_in_count"));
+            assert_eq!(m.byte_in_count, u64_of(e, "byte_in_count"));
+            assert_eq!(u64::from(m.duration_sec), u64_of(e, "duration_sec"));
+            assert_eq!(u64::from(m.duration_nsec), u64_of(e, "duration_nsec"));
+            let bands: Vec<&Value> = e["band_stats"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(unwrap_class)
+                .collect();
+            assert_eq!(m.band_stats.len(), bands.len());
+            for (b, j) in m.band_stats.iter().zip(&bands) {
+                assert_eq!(b.packet_band_count, u64_of(j, "packet_band_count"));
+                assert_eq!(b.byte_band_count, u64_of(j, "byte_band_count"));
+            }
+        }
+    }
+
+    #[test]
+    fn meter_features_reply() {
+        let json = case("4-52").json();
+        // Ryu shows the single `ofp_meter_features` as a one-element list.
+        let e = list(&json)[0];
+        let MultipartReplyBody::MeterFeatures {
+            max_meter,
+            band_types,
+            capabilities,
+            max_bands,
+            max_color,
+        } = reply("4-52").body
+        else {
+            panic!()
+        };
+        assert_eq!(u64::from(max_meter), u64_of(e, "max_meter"));
+        assert_eq!(u64::from(band_types), u64_of(e, "band_types"));
+        assert_eq!(u64::from(capabilities), u64_of(e, "capabilities"));
+        assert_eq!(u64::from(max_bands), u64_of(e, "max_bands"));
+        assert_eq!(u64::from(max_color), u64_of(e, "max_color"));
+    }
+
+    #[test]
+    fn port_desc_reply() {
+        let json = case("4-54").json();
+        let expected = list(&json);
+        let MultipartReplyBody::PortDesc(ports) = reply("4-54").body else {
+            panic!()
+        };
+        assert_eq!(ports.len(), expected.len());
+        for (p, e) in ports.iter().zip(&expected) {
+            assert_eq!(u64::from(p.port_no), u64_of(e, "port_no"));
+            assert_eq!(p.name, str_of(e, "name"));
+            assert_eq!(p.hw_addr.to_string(), str_of(e, "hw_addr"));
+            assert_eq!(u64::from(p.config), u64_of(e, "config"));
+            assert_eq!(u64::from(p.state), u64_of(e, "state"));
+            assert_eq!(u64::from(p.curr), u64_of(e, "curr"));
+            assert_eq!(u64::from(p.advertised), u64_of(e, "advertised"));
+            assert_eq!(u64::from(p.supported), u64_of(e, "supported"));
+            assert_eq!(u64::from(p.peer), u64_of(e, "peer"));
+            assert_eq!(u64::from(p.curr_speed), u64_of(e, "curr_speed"));
+            assert_eq!(u64::from(p.max_speed), u64_of(e, "max_speed"));
+        }
+    }
+
+    fn check_table_features(prefix: &str, tables: &[TableFeatures]) {
+        let json = case(prefix).json();
+        let expected = list(&json);
+        assert_eq!(tables.len(), expected.len(), "{prefix}");
+        for (t, e) in tables.iter().zip(&expected) {
+            assert_eq!(u64::from(t.table_id), u64_of(e, "table_id"));
+            assert_eq!(t.name, str_of(e, "name"));
+            assert_eq!(t.metadata_match, u64_of(e, "metadata_match"));
+            assert_eq!(t.metadata_write, u64_of(e, "metadata_write"));
+            assert_eq!(u64::from(t.config), u64_of(e, "config"));
+            assert_eq!(u64::from(t.max_entries), u64_of(e, "max_entries"));
+            let props: Vec<&Value> = e["properties"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(unwrap_class)
+                .collect();
+            assert_eq!(t.properties.len(), props.len());
+            for (p, j) in t.properties.iter().zip(&props) {
+                assert_eq!(u64::from(p.prop_type), u64_of(j, "type"));
+                assert_eq!(p.data.len() as u64 + 4, u64_of(j, "length"));
+            }
+            let mut out = Vec::new();
+            t.encode(&mut out).unwrap();
+            assert_eq!(out.len() as u64, u64_of(e, "length"));
+        }
+    }
+
+    #[test]
+    fn table_features_request_and_reply() {
+        let req = request("4-55");
+        assert!(req.more());
+        let MultipartRequestBody::TableFeatures(tables) = &req.body else {
+            panic!()
+        };
+        check_table_features("4-55", tables);
+        let rep = reply("4-56");
+        assert!(rep.more());
+        let MultipartReplyBody::TableFeatures(tables) = &rep.body else {
+            panic!()
+        };
+        check_table_features("4-56", tables);
+        assert_eq!(tables[0].name, "私のテーブル");
+        let text = rep.to_string();
+        assert!(
+            text.starts_with("OFPMP_TABLE_FEATURES reply (more)\n  table 0 (\"私のテーブル\")"),
+            "{text}"
+        );
+        assert!(text.contains("; next_tables=[1,2,3,"), "{text}");
+        assert!(text.contains("; instructions=[1,2,3,4,5,6]"), "{text}");
+        assert!(
+            text.contains("; match=[in_port,metadata,eth_dst,"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn experimenter_requests_keep_their_data_raw() {
+        let j = case("4-61").json();
+        let MultipartRequestBody::Experimenter {
+            experimenter,
+            exp_type,
+            data,
+        } = request("4-61").body
+        else {
+            panic!()
+        };
+        assert_eq!(u64::from(experimenter), u64_of(&j, "experimenter"));
+        assert_eq!(u64::from(exp_type), u64_of(&j, "exp_type"));
+        assert_eq!(data, b"hogehoge");
+        assert_eq!(
+            request("4-61").to_string(),
+            "OFPMP_EXPERIMENTER request: experimenter=0xdeadbeaf exp_type=3405678728 data=686f6765686f6765"
+        );
+
+        let j = case("4-63").json();
+        let MultipartRequestBody::Experimenter {
+            experimenter,
+            exp_type,
+            data,
+        } = request("4-63").body
+        else {
+            panic!()
+        };
+        assert_eq!(experimenter, oxm::ONF_EXPERIMENTER);
+        assert_eq!(u64::from(experimenter), u64_of(&j, "experimenter"));
+        assert_eq!(u64::from(exp_type), u64_of(&j, "exp_type"));
+        assert_eq!(data.len(), case("4-63").body().len() - 16);
+    }
+
+    #[test]
+    fn unknown_types_are_kept_raw() {
+        let body = [0u8, 42, 0, 1, 0, 0, 0, 0, 1, 2, 3];
+        let req = MultipartRequest::decode(&mut Reader::new(&body)).unwrap();
+        assert_eq!(
+            req.body,
+            MultipartRequestBody::Unknown {
+                mp_type: 42,
+                body: vec![1, 2, 3]
+            }
+        );
+        assert!(req.more());
+        let mut out = Vec::new();
+        req.encode(&mut out).unwrap();
+        assert_eq!(out, body);
+        let rep = MultipartReply::decode(&mut Reader::new(&body)).unwrap();
+        assert_eq!(rep.mp_type(), 42);
+        assert_eq!(rep.to_string(), "OFPMP_42 reply (more): body=010203");
+    }
+
+    #[test]
+    fn replies_built_in_code_round_trip() {
+        let replies = [
+            MultipartReplyBody::Aggregate {
+                packet_count: 7,
+                byte_count: 700,
+                flow_count: 3,
+            },
+            MultipartReplyBody::PortStats(vec![PortStats {
+                port_no: 3,
+                rx_packets: 1,
+                tx_packets: 2,
+                rx_bytes: 3,
+                tx_bytes: 4,
+                collisions: 12,
+                duration_sec: 5,
+                duration_nsec: 6,
+                ..PortStats::default()
+            }]),
+            MultipartReplyBody::Group(vec![GroupStats {
+                group_id: 1,
+                ref_count: 2,
+                packet_count: 3,
+                byte_count: 4,
+                bucket_stats: vec![
+                    BucketCounter {
+                        packet_count: 5,
+                        byte_count: 6
+                    };
+                    2
+                ],
+                ..GroupStats::default()
+            }]),
+            MultipartReplyBody::Meter(vec![MeterStats::default()]),
+            MultipartReplyBody::Experimenter {
+                experimenter: 0x2320,
+                exp_type: 1,
+                data: vec![9],
+            },
+        ];
+        let lens = [24, 112, 72, 40, 9];
+        for (body, len) in replies.into_iter().zip(lens) {
+            let rep = MultipartReply {
+                flags: OFPMPF_MORE,
+                body,
+            };
+            let mut out = Vec::new();
+            rep.encode(&mut out).unwrap();
+            assert_eq!(out.len(), 8 + len, "{rep}");
+            let back = MultipartReply::decode(&mut Reader::new(&out)).unwrap();
+            assert_eq!(back, rep);
+        }
+    }
+
+    #[test]
+    fn overlong_elements_fail_to_encode() {
+        let prop = TableFeatureProp {
+            prop_type: tfpt::NEXT_TABLES,
+            data: vec![1; 70_000],
+        };
+        let mut out = Vec::new();
+        assert!(matches!(
+            prop.encode(&mut out),
+            Err(EncodeError::TooLong { .. })
+        ));
+        let group = GroupStats {
+            bucket_stats: vec![BucketCounter::default(); 5000],
+            ..GroupStats::default()
+        };
+        assert!(matches!(
+            group.encode(&mut Vec::new()),
+            Err(EncodeError::TooLong { .. })
+        ));
+    }
+
+    #[test]
+    fn every_prefix_of_a_corpus_body_fails_or_is_a_complete_message() {
+        for c in CORPUS {
+            let body = c.body();
+            for n in 0..body.len() {
+                match decode(c.is_request(), &body[..n]) {
+                    Err(e) => assert!(e.offset <= 8 + n, "{}[..{n}]: {e}", c.name),
+                    // A prefix that ends between list elements is a shorter, valid list.
+                    Ok(d) => {
+                        assert!(n >= 8, "{}[..{n}] decoded", c.name);
+                        assert_eq!(d.encode().unwrap(), &body[..n], "{}[..{n}]", c.name);
+                    }
+                }
+            }
+            // One byte too many is always trailing garbage.
+            let mut long = body.to_vec();
+            long.push(0);
+            let too_long = decode(c.is_request(), &long);
+            assert!(
+                too_long.is_err() || c.name.starts_with("4-61") || c.name.starts_with("4-63"),
+                "{}",
+                c.name
+            );
+        }
+    }
+
+    /// Offsets (in the message body, after the OpenFlow header) of length fields in the corpus.
+    const LENGTH_FIELDS: &[(&str, &[usize])] = &[
+        // flow stats request: match length.
+        ("4-11", &[8 + 32 + 2]),
+        ("4-25", &[8 + 32 + 2]),
+        // flow stats reply: first entry length, its match length, second entry length.
+        ("4-12", &[8, 8 + 48 + 2, 8 + 56]),
+        // group desc: entry length, bucket length.
+        ("4-34", &[8, 8 + 8]),
+        // meter config: entry length, band length.
+        ("4-48", &[8, 8 + 8 + 2]),
+        // meter stats: entry length (after meter_id).
+        ("4-50", &[8 + 4]),
+        // table features: first table length, its first property's length.
+        ("4-55", &[8, 8 + 64 + 2]),
+        ("4-56", &[8, 8 + 64 + 2]),
+    ];
+
+    #[test]
+    fn zero_or_huge_length_fields_are_errors() {
+        for (prefix, offsets) in LENGTH_FIELDS {
+            let c = case(prefix);
+            for &at in *offsets {
+                for bad in [0u16, 1, 0xffff] {
+                    let mut body = c.body().to_vec();
+                    body[at..at + 2].copy_from_slice(&bad.to_be_bytes());
+                    let result = decode(c.is_request(), &body);
+                    assert!(
+                        result.is_err(),
+                        "{prefix}: length {bad} at {at} decoded: {result:?}"
+                    );
+                }
+            }
+        }
+        // A zero-length table-feature property inside an otherwise valid table.
+        let mut tf = Vec::new();
+        TableFeatures {
+            properties: vec![TableFeatureProp::default()],
+            ..TableFeatures::default()
+        }
+        .encode(&mut tf)
+        .unwrap();
+        tf[64 + 2..64 + 4].copy_from_slice(&[0, 0]);
+        assert!(TableFeatures::decode(&mut Reader::new(&tf)).is_err());
+    }
+
+    #[test]
+    fn garbled_corpus_bodies_never_panic_and_decode_consistently() {
+        for c in CORPUS {
+            let body = c.body();
+            // The 11 KB table-features bodies repeat one structure ten times: garbling the
+            // header, the first table and the end covers it without a minute of debug-build time.
+            let offsets: Vec<usize> = if body.len() > 2048 {
+                (0..1300)
+                    .chain(body.len() - 64..body.len())
+                    .step_by(2)
+                    .collect()
+            } else {
+                (0..body.len()).step_by(2).collect()
+            };
+            for at in offsets {
+                for word in [[0u8, 0], [0xff, 0xff], [0, 1], [0x80, 0]] {
+                    let mut garbled = body.to_vec();
+                    let end = (at + 2).min(garbled.len());
+                    garbled[at..end].copy_from_slice(&word[..end - at]);
+                    let Ok(d) = decode(c.is_request(), &garbled) else {
+                        continue;
+                    };
+                    let _ = d.to_display();
+                    let out = d
+                        .encode()
+                        .unwrap_or_else(|e| panic!("{} @{at}: {e}", c.name));
+                    let again = decode(c.is_request(), &out)
+                        .unwrap_or_else(|e| panic!("{} @{at}: re-encoded bytes fail: {e}", c.name));
+                    assert_eq!(again, d, "{} @{at}", c.name);
+                }
+            }
+        }
+    }
 }

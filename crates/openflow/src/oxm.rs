@@ -301,7 +301,9 @@ fn field_shape(class: u16, field: u8) -> Option<(usize, bool)> {
 /// The name `ovs-ofctl` and Ryu use for a field, where it is one this crate knows.
 pub fn field_name(class: u16, field: u8) -> Option<&'static str> {
     use ofb::*;
-    const REGS: [&str; 8] = ["reg0", "reg1", "reg2", "reg3", "reg4", "reg5", "reg6", "reg7"];
+    const REGS: [&str; 8] = [
+        "reg0", "reg1", "reg2", "reg3", "reg4", "reg5", "reg6", "reg7",
+    ];
     Some(match class {
         CLASS_BASIC => match field {
             IN_PORT => "in_port",
@@ -1005,7 +1007,9 @@ impl Match {
 
     /// The first field with the same class and number as `probe`.
     pub fn get(&self, class: u16, field: u8) -> Option<&Oxm> {
-        self.fields.iter().find(|o| o.class_field() == (class, field))
+        self.fields
+            .iter()
+            .find(|o| o.class_field() == (class, field))
     }
 
     /// A canonical form for comparing matches that a switch may reorder: fields sorted by
@@ -1106,9 +1110,10 @@ mod tests {
 
     #[test]
     fn typical_vna_match_encodes_as_ovs_expects() {
-        let m = Match::new()
-            .with(Oxm::InPort(1))
-            .with(Oxm::Metadata(0x0700_0000_0000_0001, Some(0xff00_0000_7fff_ffff)));
+        let m = Match::new().with(Oxm::InPort(1)).with(Oxm::Metadata(
+            0x0700_0000_0000_0001,
+            Some(0xff00_0000_7fff_ffff),
+        ));
         let out = roundtrip(&m);
         assert_eq!(
             out,
@@ -1117,7 +1122,10 @@ mod tests {
                 0xff, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff
             ]
         );
-        assert_eq!(m.to_string(), "in_port=1,metadata=0x700000000000001/0xff0000007fffffff");
+        assert_eq!(
+            m.to_string(),
+            "in_port=1,metadata=0x700000000000001/0xff0000007fffffff"
+        );
     }
 
     #[test]
@@ -1215,7 +1223,11 @@ mod tests {
         assert!(e.to_string().contains("OXM"), "{e}");
         // missing padding
         let bytes = [0, 1, 0, 12, 0x80, 0, 0, 4, 0, 0, 0, 1];
-        assert!(Match::decode(&mut Reader::new(&bytes)).unwrap_err().is_truncated());
+        assert!(
+            Match::decode(&mut Reader::new(&bytes))
+                .unwrap_err()
+                .is_truncated()
+        );
     }
 
     #[test]
@@ -1229,7 +1241,9 @@ mod tests {
         let a = Match::new()
             .with(Oxm::Metadata(1, Some(u64::MAX)))
             .with(Oxm::InPort(2));
-        let b = Match::new().with(Oxm::InPort(2)).with(Oxm::Metadata(1, None));
+        let b = Match::new()
+            .with(Oxm::InPort(2))
+            .with(Oxm::Metadata(1, None));
         assert_eq!(a.canonical(), b.canonical());
     }
 }

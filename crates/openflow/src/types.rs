@@ -47,7 +47,9 @@ impl fmt::Display for MacAddr {
 
 /// A MAC address string that could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid MAC address {0:?}: expected six hex octets separated by ':', e.g. 52:54:00:12:34:56")]
+#[error(
+    "invalid MAC address {0:?}: expected six hex octets separated by ':', e.g. 52:54:00:12:34:56"
+)]
 pub struct MacParseError(pub String);
 
 impl FromStr for MacAddr {
@@ -85,7 +87,13 @@ mod tests {
         let m: MacAddr = "52:54:00:0A:0b:0c".parse().unwrap();
         assert_eq!(m.to_string(), "52:54:00:0a:0b:0c");
         assert_eq!(MacAddr::from_u64(m.to_u64()), m);
-        for bad in ["", "52:54:00:0a:0b", "52:54:00:0a:0b:0c:0d", "zz:54:00:0a:0b:0c", "123:4:5:6:7:8"] {
+        for bad in [
+            "",
+            "52:54:00:0a:0b",
+            "52:54:00:0a:0b:0c:0d",
+            "zz:54:00:0a:0b:0c",
+            "123:4:5:6:7:8",
+        ] {
             assert!(bad.parse::<MacAddr>().is_err(), "{bad}");
         }
         assert!(MacAddr::BROADCAST.is_multicast());

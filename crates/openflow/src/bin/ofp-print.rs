@@ -92,11 +92,7 @@ fn main() -> ExitCode {
         match Message::decode(one) {
             Ok(m) => println!("{m}"),
             Err(e) => {
-                eprintln!(
-                    "ofp-print: error at byte {}: {}",
-                    at + e.offset,
-                    e.kind
-                );
+                eprintln!("ofp-print: error at byte {}: {}", at + e.offset, e.kind);
                 return ExitCode::from(1);
             }
         }

@@ -33,12 +33,12 @@
     clippy::indexing_slicing
 )]
 
-use std::cell::Cell;
 use std::ffi::OsStr;
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -161,8 +161,9 @@ pub struct OvsInstance {
     tools: Tools,
     ovsdb_server: Option<Child>,
     ovs_vswitchd: Option<Child>,
-    /// Set once a failure message has quoted the logs, so dropping does not repeat them.
-    logs_shown: Cell<bool>,
+    /// Set once a failure message has quoted the logs, so dropping does not repeat them. Atomic
+    /// so an instance can be shared between threads (`Arc<OvsInstance>`).
+    logs_shown: AtomicBool,
 }
 
 impl OvsInstance {
@@ -202,7 +203,7 @@ impl OvsInstance {
             tools,
             ovsdb_server: None,
             ovs_vswitchd: None,
-            logs_shown: Cell::new(false),
+            logs_shown: AtomicBool::new(false),
         };
 
         let db = ovs.path("conf.db");
@@ -516,7 +517,7 @@ impl OvsInstance {
 
     /// Panics with `message`, the instance's directory, and the logs.
     fn fail(&self, message: &str) -> ! {
-        self.logs_shown.set(true);
+        self.logs_shown.store(true, Ordering::Relaxed);
         panic!(
             "{message}\nOpen vSwitch directory (kept after a failure): {}\n{}",
             self.dir.path().display(),
@@ -553,7 +554,7 @@ impl OvsInstance {
 impl Drop for OvsInstance {
     fn drop(&mut self) {
         let failed = thread::panicking();
-        if failed && !self.logs_shown.get() {
+        if failed && !self.logs_shown.load(Ordering::Relaxed) {
             eprintln!("Open vSwitch logs of the failed test:\n{}", self.log_tail());
         }
         // The switch first, so it does not log the database going away.
