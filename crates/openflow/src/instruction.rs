@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use crate::action::{Action, Actions, exact_len};
+use crate::action::{Action, Actions, exact_len, pad_is_zero};
 use crate::buf::{Put, Reader, patch_len16};
 use crate::error::{DecodeError, DecodeErrorKind, EncodeError};
 use crate::nicira::fmt_hex_bytes;
@@ -82,11 +82,6 @@ fn type_name(ty: u16) -> &'static str {
     }
 }
 
-/// Reads `n` padding bytes; whether they are all zero.
-fn zero_pad(r: &mut Reader<'_>, n: usize, what: &'static str) -> Result<bool, DecodeError> {
-    Ok(r.bytes(n, what)?.iter().all(|&b| b == 0))
-}
-
 impl Instruction {
     /// `apply_actions(actions)`.
     pub fn apply(actions: Vec<Action>) -> Instruction {
@@ -147,17 +142,18 @@ impl Instruction {
             ofpit::GOTO_TABLE => {
                 exact_len(start, what, len, 8)?;
                 let table = body.u8("goto_table table_id")?;
-                zero_pad(&mut body, 3, "goto_table pad")?.then_some(Instruction::GotoTable(table))
+                pad_is_zero(&mut body, 3, "goto_table pad")?
+                    .then_some(Instruction::GotoTable(table))
             }
             ofpit::WRITE_METADATA => {
                 exact_len(start, what, len, 24)?;
-                let pad_ok = zero_pad(&mut body, 4, "write_metadata pad")?;
+                let pad_ok = pad_is_zero(&mut body, 4, "write_metadata pad")?;
                 let metadata = body.u64("write_metadata metadata")?;
                 let mask = body.u64("write_metadata mask")?;
                 pad_ok.then_some(Instruction::WriteMetadata { metadata, mask })
             }
             ofpit::WRITE_ACTIONS | ofpit::APPLY_ACTIONS => {
-                if zero_pad(&mut body, 4, "instruction pad")? {
+                if pad_is_zero(&mut body, 4, "instruction pad")? {
                     let actions = Action::decode_list(&mut body)?;
                     Some(if ty == ofpit::WRITE_ACTIONS {
                         Instruction::WriteActions(actions)
@@ -170,7 +166,7 @@ impl Instruction {
             }
             ofpit::CLEAR_ACTIONS => {
                 exact_len(start, what, len, 8)?;
-                zero_pad(&mut body, 4, "clear_actions pad")?.then_some(Instruction::ClearActions)
+                pad_is_zero(&mut body, 4, "clear_actions pad")?.then_some(Instruction::ClearActions)
             }
             ofpit::METER => {
                 exact_len(start, what, len, 8)?;

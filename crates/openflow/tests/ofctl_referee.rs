@@ -172,7 +172,7 @@ fn ovs_ofctl_reads_our_encodings() {
                 miss_send_len: 0xffff,
             }),
         ),
-        &["OFPT_SET_CONFIG (OF1.3)", "miss_send_len=NO_BUFFER"],
+        &["OFPT_SET_CONFIG (OF1.3)", "miss_send_len=65535"],
     );
     assert_prints(
         Message::new(4, MessageBody::BarrierRequest),
@@ -206,20 +206,37 @@ fn ovs_ofctl_reads_our_encodings() {
     assert_prints(
         Message::new(
             8,
-            MessageBody::Error(ErrorMsg::about(4, 6, &[4, 14, 0, 8, 0, 0, 0, 3])),
+            MessageBody::Error(ErrorMsg::about(
+                1,
+                1,
+                &Message::new(3, MessageBody::BarrierRequest)
+                    .encode_to_vec()
+                    .unwrap(),
+            )),
         ),
-        &["OFPT_ERROR (OF1.3)", "OFPBMC_BAD_FIELD"],
+        &[
+            "OFPT_ERROR (OF1.3)",
+            "OFPBRC_BAD_TYPE",
+            "OFPT_BARRIER_REQUEST",
+        ],
     );
 }
 
 /// Plays a switch for one `ovs-ofctl` command and returns every message it sent us.
 fn capture(args: &[&str]) -> Vec<Message> {
+    eprintln!("capturing ovs-ofctl {args:?}");
     let dir = tempfile::tempdir().unwrap();
     let sock = dir.path().join("switch.sock");
     let listener = UnixListener::bind(&sock).unwrap();
     let target = format!("unix:{}", sock.display());
-    let mut full: Vec<String> = vec!["-O".into(), "OpenFlow13".into(), args[0].into(), target];
-    full.extend(args[1..].iter().map(|s| s.to_string()));
+    // options first, then the command, the switch, and the command's arguments
+    let n_opts = args.iter().take_while(|a| a.starts_with("--")).count();
+    let (opts, rest) = args.split_at(n_opts);
+    let mut full: Vec<String> = vec!["-O".into(), "OpenFlow13".into(), "--no-names".into()];
+    full.extend(opts.iter().map(|s| s.to_string()));
+    full.push(rest[0].into());
+    full.push(target);
+    full.extend(rest[1..].iter().map(|s| s.to_string()));
     let mut child = Command::new("ovs-ofctl")
         .args(&full)
         .stdout(Stdio::piped())
@@ -249,6 +266,7 @@ fn capture(args: &[&str]) -> Vec<Message> {
         &Message::new(0, MessageBody::Hello(Hello::of13())),
     );
     while let Some(msg) = recv(&mut stream) {
+        eprintln!("  got {msg}");
         if let Some(reply) = switch_reply(&msg) {
             send(&mut stream, &reply);
         }
@@ -310,7 +328,12 @@ fn switch_reply(m: &Message) -> Option<Message> {
                 },
                 MultipartRequestBody::GroupDesc => MultipartReplyBody::GroupDesc(vec![]),
                 MultipartRequestBody::MeterConfig { .. } => MultipartReplyBody::MeterConfig(vec![]),
-                _ => return None,
+                _ => {
+                    return Some(Message::new(
+                        m.xid,
+                        MessageBody::Error(ErrorMsg::about(1, 2, &m.encode_to_vec().unwrap())),
+                    ));
+                }
             };
             MessageBody::MultipartReply(MultipartReply { flags: 0, body })
         }

@@ -18,16 +18,14 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt};
 use openflow::codec::OfCodec;
 use openflow::message::{
-    BUNDLE_ATOMIC, Bucket, BundleAdd, BundleControl, BundleCtrlType, GroupMod, Hello, MessageBody,
-    MeterBand, MeterMod, OFPCML_NO_BUFFER, OFPTT_ALL, PacketOut, SwitchConfig, flow_flags,
-    group_command, group_type, meter_command, meter_flags, packet_in_reason,
+    BUNDLE_ATOMIC, Bucket, BundleAdd, BundleControl, BundleCtrlType, ErrorMsg, GroupMod, Hello,
+    MessageBody, MeterBand, MeterMod, OFPCML_NO_BUFFER, OFPTT_ALL, PacketOut, SwitchConfig,
+    flow_flags, group_command, group_type, meter_command, meter_flags, packet_in_reason,
 };
 use openflow::multipart::{
     FlowStats, FlowStatsRequest, MultipartReplyBody, MultipartRequest, MultipartRequestBody,
 };
-use openflow::nicira::{
-    self, Ct, CtZone, FieldRef, Learn, LearnDst, LearnSpec, LearnSrc, NxAction,
-};
+use openflow::nicira::{self, Ct, CtZone, Learn, LearnDst, LearnSpec, LearnSrc, NxAction};
 use openflow::port::{OFPP_CONTROLLER, OFPP_LOCAL, OFPP_TABLE};
 use openflow::{Action, FlowMod, Instruction, MacAddr, Match, Message, Oxm, Port};
 use support::ovs::OvsInstance;
@@ -349,7 +347,7 @@ fn pipeline_flows() -> Vec<FlowMod> {
             .priority(20)
             .match_(Match::new().with(Oxm::ConjId(7)).with(Oxm::EthType(0x0800)))
             .instruction(Instruction::ApplyActions(vec![
-                Action::Nx(NxAction::Note(b"vnet".to_vec())),
+                Action::Nx(NxAction::Note(nicira::Note::new(*b"vnet"))),
                 Action::resubmit(31),
                 Action::Group(1),
             ])),
@@ -493,7 +491,10 @@ async fn a_real_switch_accepts_what_we_send_and_we_read_what_it_says() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn packet_out_comes_back_as_packet_in() {
-    let Some(Setup { mut ctl, .. }) = connect().await else {
+    let Some(Setup {
+        ovs: _ovs, mut ctl, ..
+    }) = connect().await
+    else {
         return;
     };
     let to_controller = FlowMod::add(0)
@@ -533,7 +534,10 @@ async fn packet_out_comes_back_as_packet_in() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn bundles_apply_atomically() {
-    let Some(Setup { mut ctl, .. }) = connect().await else {
+    let Some(Setup {
+        ovs: _ovs, mut ctl, ..
+    }) = connect().await
+    else {
         return;
     };
     let base = FlowMod::add(0)
@@ -549,7 +553,8 @@ async fn bundles_apply_atomically() {
     let b = FlowMod::add(50)
         .priority(2)
         .match_(Match::new().with(Oxm::InPort(2)));
-    let replies = run_bundle(&mut ctl, 1, vec![a.clone(), b.clone()]).await;
+    let (replies, errors) = run_bundle(&mut ctl, 1, vec![a.clone(), b.clone()]).await;
+    assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(
         replies,
         vec![BundleCtrlType::OpenReply, BundleCtrlType::CommitReply],
@@ -567,10 +572,16 @@ async fn bundles_apply_atomically() {
         .priority(100)
         .flags(flow_flags::CHECK_OVERLAP)
         .match_(Match::new().with(Oxm::InPort(1)).with(Oxm::EthType(0x0800)));
-    let replies = run_bundle(&mut ctl, 2, vec![c.clone(), overlapping.clone()]).await;
+    let (replies, errors) = run_bundle(&mut ctl, 2, vec![c.clone(), overlapping.clone()]).await;
     assert!(
         !replies.contains(&BundleCtrlType::CommitReply),
         "the bundle must not commit: {replies:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.code_name() == Some("OFPFMFC_OVERLAP")),
+        "the switch should name the overlap: {errors:?}"
     );
     let installed = ctl.flows().await;
     assert!(
@@ -581,9 +592,13 @@ async fn bundles_apply_atomically() {
     assert_eq!(installed.len(), 3);
 }
 
-/// Opens bundle `id`, adds the flows, commits; returns the control replies received (errors
-/// are logged and left out).
-async fn run_bundle(ctl: &mut Controller, id: u32, flows: Vec<FlowMod>) -> Vec<BundleCtrlType> {
+/// Opens bundle `id`, adds the flows, commits; returns the control replies and the errors
+/// received.
+async fn run_bundle(
+    ctl: &mut Controller,
+    id: u32,
+    flows: Vec<FlowMod>,
+) -> (Vec<BundleCtrlType>, Vec<ErrorMsg>) {
     ctl.send(MessageBody::BundleControl(BundleControl::new(
         id,
         BundleCtrlType::OpenRequest,
@@ -605,18 +620,17 @@ async fn run_bundle(ctl: &mut Controller, id: u32, flows: Vec<FlowMod>) -> Vec<B
         BUNDLE_ATOMIC,
     )))
     .await;
-    let said = ctl.barrier().await;
-    said.into_iter()
-        .filter_map(|m| match m.body {
+    let mut replies = Vec::new();
+    let mut errors = Vec::new();
+    for m in ctl.barrier().await {
+        match m.body {
             MessageBody::BundleControl(c) => {
                 assert_eq!(c.bundle_id, id);
-                Some(c.ctrl_type)
+                replies.push(c.ctrl_type);
             }
-            MessageBody::Error(e) => {
-                eprintln!("bundle {id}: the switch says {e}");
-                None
-            }
+            MessageBody::Error(e) => errors.push(e),
             other => panic!("unexpected during a bundle: {other:?}"),
-        })
-        .collect()
+        }
+    }
+    (replies, errors)
 }

@@ -31,7 +31,7 @@ fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
             "invalid hex input: character {c:?} at position {pos} is not a hex digit"
         ));
     }
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(format!(
             "invalid hex input: {} hex digits is an odd number; each byte needs two",
             digits.len()
