@@ -55,6 +55,10 @@ pub enum ModelError {
     #[error("{field}: no {} with uuid {uuid}", .uuid.kind().name())]
     UnknownUuid { field: Field, uuid: Uuid },
 
+    /// Code 100 too: a row looked up by its database id that does not exist (or is deleted).
+    #[error("{table}: no row with id {id}")]
+    UnknownId { table: Field, id: i64 },
+
     /// Code 101: a string that is not a uuid of the expected kind.
     #[error("{field}: invalid uuid {}: {reason}", Quoted(.value))]
     InvalidUuid {
@@ -108,7 +112,7 @@ impl ModelError {
     /// The original's error code (reference §3.1); sent as a string in the JSON body.
     pub fn code(&self) -> u16 {
         match self {
-            Self::UnknownUuid { .. } => 100,
+            Self::UnknownUuid { .. } | Self::UnknownId { .. } => 100,
             Self::InvalidUuid { .. } => 101,
             Self::DuplicateUuid { .. } => 102,
             Self::InvalidId { .. } => 103,
@@ -123,7 +127,7 @@ impl ModelError {
     /// The HTTP status the original answered with: 404 for "not found" (100, 114), else 400.
     pub fn http_status(&self) -> u16 {
         match self {
-            Self::UnknownUuid { .. } | Self::UnknownResource { .. } => 404,
+            Self::UnknownUuid { .. } | Self::UnknownId { .. } | Self::UnknownResource { .. } => 404,
             _ => 400,
         }
     }
@@ -131,7 +135,7 @@ impl ModelError {
     /// The original's error class name, the `error` member of its JSON error body.
     pub fn error_name(&self) -> &'static str {
         match self {
-            Self::UnknownUuid { .. } => "UnknownUUIDResource",
+            Self::UnknownUuid { .. } | Self::UnknownId { .. } => "UnknownUUIDResource",
             Self::InvalidUuid { .. } => "InvalidUUID",
             Self::DuplicateUuid { .. } => "DuplicateUUID",
             Self::InvalidId { .. } => "InvalidID",
@@ -255,6 +259,15 @@ mod tests {
                 ModelError::UnknownUuid {
                     field: "network_uuid".into(),
                     uuid: nw("nw-abc"),
+                },
+                100,
+                404,
+                "UnknownUUIDResource",
+            ),
+            (
+                ModelError::UnknownId {
+                    table: "networks".into(),
+                    id: 5,
                 },
                 100,
                 404,

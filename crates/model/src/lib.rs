@@ -27,7 +27,9 @@
 
 #![forbid(unsafe_code)]
 
+pub mod any;
 mod check;
+pub mod column;
 pub mod dpid;
 pub mod error;
 pub mod ipv4;
@@ -39,7 +41,9 @@ mod serde_str;
 pub mod sg_rules;
 pub mod uuid;
 
+pub use any::AnyRecord;
 pub use check::check_dns_name;
+pub use column::{Column, ColumnType, SqlValue};
 pub use dpid::Dpid;
 pub use error::{Field, ModelError, ParseError};
 pub use ipv4::{Ipv4Prefix, Ipv4Range, check_in_subnet, parse_ipv4};

@@ -25,6 +25,9 @@ macro_rules! string_enum {
             /// Every value, in declaration order.
             pub const ALL: &'static [Self] = &[$(Self::$variant),+];
 
+            /// The text of every value, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
+
             /// The value as stored and sent.
             pub const fn as_str(self) -> &'static str {
                 match self {

@@ -11,6 +11,8 @@
 //! (0 while live, the row's own id once deleted, so unique indexes can include it) is not a
 //! field: it follows from `deleted_at` and is given by [`Record::is_deleted`].
 
+use crate::any::AnyRecord;
+use crate::column::{Column, SqlValue};
 use crate::error::ModelError;
 use crate::modes::string_enum;
 use crate::uuid::{ResourceKind, Uuid};
@@ -90,14 +92,26 @@ impl Table {
 }
 
 /// A row of one of the model's tables.
-pub trait Record {
+pub trait Record: Sized + Clone {
     /// The table the row lives in.
     const TABLE: Table;
+
+    /// The table's columns in row order: `id`, `uuid` (if the table has one), the struct's
+    /// fields, `created_at`, `updated_at`, `deleted_at` (see [`crate::column`]).
+    const COLUMNS: &'static [Column];
 
     fn id(&self) -> Id;
     fn created_at(&self) -> Timestamp;
     fn updated_at(&self) -> Timestamp;
     fn deleted_at(&self) -> Option<Timestamp>;
+
+    /// The row's uuid, for tables that have one.
+    fn record_uuid(&self) -> Option<&Uuid>;
+
+    fn set_id(&mut self, id: Id);
+    fn set_created_at(&mut self, at: Timestamp);
+    fn set_updated_at(&mut self, at: Timestamp);
+    fn set_deleted_at(&mut self, at: Option<Timestamp>);
 
     /// The original's `is_deleted` column: 0 while live, the row's id once soft-deleted.
     fn is_deleted(&self) -> Id {
@@ -113,6 +127,20 @@ pub trait Record {
     /// its network's subnet, a DNS service on a `dns` network service, …) are methods taking
     /// those rows, named `check_*`.
     fn validate(&self) -> Result<(), ModelError>;
+
+    /// The row as SQL values, one per column of [`Record::COLUMNS`], in that order.
+    fn to_values(&self) -> Vec<SqlValue>;
+
+    /// The row from SQL values in [`Record::COLUMNS`] order. A wrong number of values or a
+    /// value a column cannot hold is an error (code 110) naming the table, the column and the
+    /// value; it never panics.
+    fn from_values(values: &[SqlValue]) -> Result<Self, ModelError>;
+
+    /// The row wrapped in [`AnyRecord`].
+    fn into_any(self) -> AnyRecord;
+
+    /// The row inside `row`, if `row` is of this table.
+    fn from_any(row: AnyRecord) -> Option<Self>;
 }
 
 /// A row that has a uuid (the original's "taggable" models).
@@ -150,15 +178,26 @@ pub(crate) fn check_uuid_kind(uuid: &Uuid, kind: ResourceKind) -> Result<(), Mod
 }
 
 /// Defines a resource struct: `id`, then `uuid` when the table has one, then the listed
-/// columns, then the timestamps; and its `Record` (and `HasUuid`) implementation.
+/// columns, then the timestamps; its `Record` (and `HasUuid`) implementation, with the
+/// column metadata and the row codec.
+///
+/// A field declared `pub singular: bool as true_or_null,` is stored with that codec (see
+/// [`crate::column::TrueOrNull`]); other fields use their type's
+/// [`ColumnValue`](crate::column::ColumnValue).
 ///
 /// `validate` checks the uuid's kind and then calls the struct's `Rules` implementation,
 /// which every struct must provide (usually empty), so no struct forgets its rules silently.
 macro_rules! record {
+    (@uuid $self:tt $kind:ident) => {
+        Some(&$self.uuid)
+    };
+    (@uuid $self:tt) => {
+        None
+    };
     (
         $(#[$meta:meta])*
         pub struct $name:ident in $table:ident $(with uuid $kind:ident)? {
-            $( $(#[$fmeta:meta])* pub $field:ident : $ty:ty, )*
+            $( $(#[$fmeta:meta])* pub $field:ident : $ty:ty $(as $codec:ident)?, )*
         }
     ) => {
         $(#[$meta])*
@@ -184,6 +223,48 @@ macro_rules! record {
         impl $crate::record::Record for $name {
             const TABLE: $crate::record::Table = $crate::record::Table::$table;
 
+            const COLUMNS: &'static [$crate::column::Column] = &[
+                $crate::column::Column {
+                    name: "id",
+                    ty: $crate::column::ColumnType::Int,
+                    nullable: false,
+                },
+                $(
+                    $crate::column::Column {
+                        name: "uuid",
+                        ty: {
+                            let _ = $crate::uuid::ResourceKind::$kind;
+                            $crate::column::ColumnType::UuidSuffix
+                        },
+                        nullable: false,
+                    },
+                )?
+                $(
+                    $crate::column::Column {
+                        name: $crate::column::column_name(stringify!($field)),
+                        ty: <$crate::column::column_codec!($($codec)?)
+                            as $crate::column::ColumnCodec<$ty>>::TYPE,
+                        nullable: <$crate::column::column_codec!($($codec)?)
+                            as $crate::column::ColumnCodec<$ty>>::NULLABLE,
+                    },
+                )*
+                $crate::column::Column {
+                    name: "created_at",
+                    ty: $crate::column::ColumnType::Int,
+                    nullable: false,
+                },
+                $crate::column::Column {
+                    name: "updated_at",
+                    ty: $crate::column::ColumnType::Int,
+                    nullable: false,
+                },
+                $crate::column::Column {
+                    name: "deleted_at",
+                    ty: $crate::column::ColumnType::Int,
+                    nullable: true,
+                },
+            ];
+
             fn id(&self) -> $crate::record::Id {
                 self.id
             }
@@ -200,6 +281,26 @@ macro_rules! record {
                 self.deleted_at
             }
 
+            fn record_uuid(&self) -> Option<&$crate::uuid::Uuid> {
+                $crate::record::record!(@uuid self $($kind)?)
+            }
+
+            fn set_id(&mut self, id: $crate::record::Id) {
+                self.id = id;
+            }
+
+            fn set_created_at(&mut self, at: $crate::record::Timestamp) {
+                self.created_at = at;
+            }
+
+            fn set_updated_at(&mut self, at: $crate::record::Timestamp) {
+                self.updated_at = at;
+            }
+
+            fn set_deleted_at(&mut self, at: Option<$crate::record::Timestamp>) {
+                self.deleted_at = at;
+            }
+
             fn validate(&self) -> Result<(), $crate::error::ModelError> {
                 $(
                     $crate::record::check_uuid_kind(
@@ -208,6 +309,55 @@ macro_rules! record {
                     )?;
                 )?
                 $crate::record::Rules::check_rules(self)
+            }
+
+            fn to_values(&self) -> Vec<$crate::column::SqlValue> {
+                use $crate::column::ColumnValue as _;
+                vec![
+                    self.id.to_sql(),
+                    $( {
+                        let _ = $crate::uuid::ResourceKind::$kind;
+                        $crate::column::encode_uuid(&self.uuid)
+                    }, )?
+                    $(
+                        <$crate::column::column_codec!($($codec)?)
+                            as $crate::column::ColumnCodec<$ty>>::encode(&self.$field),
+                    )*
+                    self.created_at.to_sql(),
+                    self.updated_at.to_sql(),
+                    self.deleted_at.to_sql(),
+                ]
+            }
+
+            fn from_values(
+                values: &[$crate::column::SqlValue],
+            ) -> Result<Self, $crate::error::ModelError> {
+                use $crate::column::Native;
+                let mut row = $crate::column::RowReader::new(
+                    <Self as $crate::record::Record>::TABLE,
+                    <Self as $crate::record::Record>::COLUMNS,
+                    values,
+                )?;
+                // Struct expressions evaluate their fields in the order written: COLUMNS order.
+                Ok(Self {
+                    id: row.next::<Native, $crate::record::Id>()?,
+                    $( uuid: row.uuid($crate::uuid::ResourceKind::$kind)?, )?
+                    $( $field: row.next::<$crate::column::column_codec!($($codec)?), $ty>()?, )*
+                    created_at: row.next::<Native, $crate::record::Timestamp>()?,
+                    updated_at: row.next::<Native, $crate::record::Timestamp>()?,
+                    deleted_at: row.next::<Native, Option<$crate::record::Timestamp>>()?,
+                })
+            }
+
+            fn into_any(self) -> $crate::any::AnyRecord {
+                $crate::any::AnyRecord::$name(self)
+            }
+
+            fn from_any(row: $crate::any::AnyRecord) -> Option<Self> {
+                match row {
+                    $crate::any::AnyRecord::$name(r) => Some(r),
+                    _ => None,
+                }
             }
         }
 

@@ -168,10 +168,21 @@ fn name_field(s: &str) -> [u8; PORT_NAME_LEN] {
     fixed_str::<PORT_NAME_LEN>(s)
 }
 
-/// The text of a NUL-padded string field (lossy for invalid UTF-8).
+/// The text of a NUL-padded string field (lossy for invalid UTF-8), at most one byte shorter
+/// than the field and cut at a character boundary, as [`fixed_str`] writes it (and as OVS reads
+/// it): a field without a NUL, or whose invalid bytes grow into U+FFFD, then still encodes back
+/// to a field that decodes to the same text.
 pub fn name_from_field(b: &[u8]) -> String {
     let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
-    String::from_utf8_lossy(b.get(..end).unwrap_or_default()).into_owned()
+    let mut s = String::from_utf8_lossy(b.get(..end).unwrap_or_default()).into_owned();
+    let mut max = b.len().saturating_sub(1);
+    if s.len() > max {
+        while !s.is_char_boundary(max) {
+            max -= 1;
+        }
+        s.truncate(max);
+    }
+    s
 }
 
 impl fmt::Display for Port {

@@ -34,7 +34,7 @@ record! {
         /// The original's column holds `true` or NULL (never false) so that its unique index
         /// ignores non-singular rows; the store writes NULL for `false`. Not singular with no
         /// datapath means the interface is present on every datapath (simulated interfaces).
-        pub singular: bool,
+        pub singular: bool as true_or_null,
         pub interface_mode: InterfaceMode,
     }
 }

@@ -42,7 +42,7 @@ record! {
         pub datapath_id: Id,
         pub label: Option<String>,
         /// Stored as `true` or NULL, like `interface_ports.singular`.
-        pub singular: bool,
+        pub singular: bool as true_or_null,
         pub port_name: Option<String>,
         /// The OpenFlow port number (a string column in the original).
         pub port_number: Option<u32>,

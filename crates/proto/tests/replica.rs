@@ -1,0 +1,375 @@
+//! The replica client against a fake vnmgr whose event stream the test controls: a ROUTER
+//! answering snapshots from an in-memory event log, and a PUB publishing (or losing) events.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use model::Table;
+use proto::{
+    ApiError, Change, ChangeOp, Event, EventPublisher, EventSequencer, EventSubscriber, Op,
+    Replica, ReplicaConfig, ReplicaStatus, Reply, ResyncReason, RowKey, RpcClient, RpcServer,
+    Snapshot, TableReplica,
+};
+use serde_json::{Value, json};
+use tokio::sync::{Mutex, watch};
+use tokio::time::timeout;
+
+const ANY_PORT: &str = "tcp://127.0.0.1:0";
+const STEP: Duration = Duration::from_secs(5);
+const HEARTBEAT_EVERY: Duration = Duration::from_millis(100);
+const HEARTBEAT_TIMEOUT: Duration = Duration::from_millis(600);
+
+fn network(id: i64, name: &str) -> Value {
+    json!({"table": "networks", "row": {"id": id, "display_name": name}})
+}
+
+/// What a snapshot request does besides answering.
+#[derive(Debug, Clone, Copy)]
+enum SnapshotScript {
+    /// Commit and publish `before` events, take the snapshot, commit and publish `after`
+    /// more, then answer: the replica buffers events on both sides of the snapshot's seq.
+    PublishAround { before: usize, after: usize },
+}
+
+#[derive(Debug)]
+struct Log {
+    sequencer: EventSequencer,
+    /// Rows at the start of the epoch (what the database held when this vnmgr started).
+    base: BTreeMap<(Table, i64), Value>,
+    events: Vec<Event<Value>>,
+    scripts: VecDeque<SnapshotScript>,
+    names: u64,
+}
+
+impl Log {
+    fn rows_at(&self, seq: u64) -> Vec<Value> {
+        let mut state = TableReplica::default();
+        proto::ReplicaState::reset(&mut state, 0, 0, self.base.values().cloned().collect());
+        for e in self.events.iter().take(usize::try_from(seq).unwrap()) {
+            proto::ReplicaState::apply(&mut state, e);
+        }
+        state.iter().map(|(_, row)| row.clone()).collect()
+    }
+
+    fn current_rows(&self) -> Vec<Value> {
+        self.rows_at(self.sequencer.seq())
+    }
+
+    /// A change of mixed kind: create a network, rename one, or delete one.
+    fn next_event(&mut self) -> Event<Value> {
+        self.names += 1;
+        let n = self.names;
+        let id = i64::try_from(n).unwrap();
+        let change = match n % 3 {
+            0 => Change {
+                op: ChangeOp::Deleted,
+                row: network(id - 2, "gone"),
+            },
+            1 => Change {
+                op: ChangeOp::Created,
+                row: network(id, &format!("nw{n}")),
+            },
+            _ => Change {
+                op: ChangeOp::Updated,
+                row: network(id - 1, &format!("renamed{n}")),
+            },
+        };
+        let event = self.sequencer.next_event("network_changed", vec![change]);
+        self.events.push(event.clone());
+        event
+    }
+}
+
+struct FakeVnmgr {
+    log: Arc<Mutex<Log>>,
+    publisher: EventPublisher,
+    rpc_endpoint: String,
+    heartbeats_on: Arc<AtomicBool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for FakeVnmgr {
+    fn drop(&mut self) {
+        self.tasks.iter().for_each(|t| t.abort());
+    }
+}
+
+impl FakeVnmgr {
+    async fn start(scripts: Vec<SnapshotScript>) -> Self {
+        let base = (1..=3)
+            .map(|id| ((Table::Networks, id), network(id, "initial")))
+            .collect();
+        let log = Arc::new(Mutex::new(Log {
+            sequencer: EventSequencer::new(1000),
+            base,
+            events: Vec::new(),
+            scripts: scripts.into(),
+            names: 100,
+        }));
+        let publisher = EventPublisher::bind(ANY_PORT).await.unwrap();
+        let server = RpcServer::bind(ANY_PORT).await.unwrap();
+        let rpc_endpoint = server.endpoint().to_owned();
+        let heartbeats_on = Arc::new(AtomicBool::new(true));
+
+        let (l, p) = (Arc::clone(&log), publisher.clone());
+        let serve = tokio::spawn(server.serve(move |op| {
+            let (log, publisher) = (Arc::clone(&l), p.clone());
+            async move {
+                if !matches!(op, Op::Snapshot) {
+                    return Err(ApiError::internal("only snapshots here"));
+                }
+                let script = log.lock().await.scripts.pop_front();
+                let snapshot = match script {
+                    None => {
+                        let log = log.lock().await;
+                        Snapshot {
+                            epoch: log.sequencer.epoch(),
+                            seq: log.sequencer.seq(),
+                            rows: log.current_rows(),
+                        }
+                    }
+                    Some(SnapshotScript::PublishAround { before, after }) => {
+                        // Let the publisher see the new subscription first.
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                        let mut log = log.lock().await;
+                        for _ in 0..before {
+                            let e = log.next_event();
+                            publisher.publish(&e).await.unwrap();
+                        }
+                        let snapshot = Snapshot {
+                            epoch: log.sequencer.epoch(),
+                            seq: log.sequencer.seq(),
+                            rows: log.current_rows(),
+                        };
+                        for _ in 0..after {
+                            let e = log.next_event();
+                            publisher.publish(&e).await.unwrap();
+                        }
+                        drop(log);
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        snapshot
+                    }
+                };
+                Ok(Reply::Snapshot(snapshot))
+            }
+        }));
+
+        let (l, p, on) = (
+            Arc::clone(&log),
+            publisher.clone(),
+            Arc::clone(&heartbeats_on),
+        );
+        let beat = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(HEARTBEAT_EVERY).await;
+                if on.load(Ordering::Relaxed) {
+                    // Under the lock, so a heartbeat never overtakes the event it counts.
+                    let log = l.lock().await;
+                    p.heartbeat(log.sequencer.heartbeat()).await.unwrap();
+                }
+            }
+        });
+        Self {
+            log,
+            publisher,
+            rpc_endpoint,
+            heartbeats_on,
+            tasks: vec![serve, beat],
+        }
+    }
+
+    /// Commits one change and publishes it, or loses it (as a PUB would for a slow peer).
+    async fn commit(&self, publish: bool) -> u64 {
+        let mut log = self.log.lock().await;
+        let event = log.next_event();
+        if publish {
+            self.publisher.publish(&event).await.unwrap();
+        }
+        event.seq
+    }
+
+    /// A vnmgr restart: a new epoch starting from the rows the database holds.
+    async fn restart(&self) -> u64 {
+        let mut log = self.log.lock().await;
+        let base = log
+            .current_rows()
+            .into_iter()
+            .map(|row| (row.row_key().unwrap(), row))
+            .collect();
+        log.base = base;
+        log.events.clear();
+        log.sequencer = EventSequencer::new(log.sequencer.epoch() + 1);
+        log.sequencer.epoch()
+    }
+
+    async fn replica(&self) -> Replica<TableReplica<Value>> {
+        let subscriber = EventSubscriber::<Value>::connect(self.publisher.endpoint())
+            .await
+            .unwrap();
+        let client = RpcClient::new(&self.rpc_endpoint, Duration::from_secs(2));
+        let config = ReplicaConfig {
+            heartbeat_timeout: HEARTBEAT_TIMEOUT,
+            retry_delay: Duration::from_millis(100),
+            ..ReplicaConfig::default()
+        };
+        Replica::start(
+            subscriber,
+            move || {
+                let client = client.clone();
+                async move { client.snapshot::<Value>().await }
+            },
+            TableReplica::default(),
+            config,
+        )
+    }
+
+    /// Waits until the replica is in sync at the fake's (current) position and holds its rows.
+    async fn assert_converges(&self, replica: &Replica<TableReplica<Value>>) -> ReplicaStatus {
+        let deadline = tokio::time::Instant::now() + STEP;
+        loop {
+            let (epoch, seq, rows) = {
+                let log = self.log.lock().await;
+                (
+                    log.sequencer.epoch(),
+                    log.sequencer.seq(),
+                    log.current_rows(),
+                )
+            };
+            let status = replica.status().borrow().clone();
+            if status.synced && (status.epoch, status.seq) == (epoch, seq) {
+                let state = replica.state();
+                let held: Vec<Value> = state.iter().map(|(_, row)| row.clone()).collect();
+                assert_eq!(held, rows);
+                assert_eq!((state.epoch, state.seq), (epoch, seq));
+                return status;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "replica stuck at {status:?}; vnmgr at epoch {epoch} seq {seq}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+async fn wait_for(
+    mut status: watch::Receiver<ReplicaStatus>,
+    done: impl FnMut(&ReplicaStatus) -> bool,
+) -> ReplicaStatus {
+    if let Ok(s) = timeout(STEP, status.wait_for(done)).await {
+        return s.unwrap().clone();
+    }
+    panic!("replica stuck; last status {:?}", *status.borrow());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_and_buffered_events_overlap_without_loss_or_duplicates() {
+    let vnmgr = FakeVnmgr::start(vec![SnapshotScript::PublishAround {
+        before: 4,
+        after: 5,
+    }])
+    .await;
+    vnmgr.commit(true).await; // before the replica exists: only the snapshot carries it
+    let replica = vnmgr.replica().await;
+    let status = vnmgr.assert_converges(&replica).await;
+    assert_eq!(status.seq, 10);
+    assert_eq!(status.snapshots, 1, "{status:?}");
+    assert_eq!(status.last_resync, Some(ResyncReason::Start));
+
+    for _ in 0..20 {
+        vnmgr.commit(true).await;
+    }
+    let status = vnmgr.assert_converges(&replica).await;
+    assert_eq!((status.seq, status.snapshots), (30, 1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_event_is_noticed_and_repaired_by_a_resnapshot() {
+    let vnmgr = FakeVnmgr::start(vec![]).await;
+    let replica = vnmgr.replica().await;
+    vnmgr.assert_converges(&replica).await;
+    for _ in 0..3 {
+        vnmgr.commit(true).await;
+    }
+    let status = vnmgr.assert_converges(&replica).await;
+    assert_eq!(status.snapshots, 1);
+
+    // Lost, then the next one arrives: a gap in seq.
+    vnmgr.commit(false).await;
+    vnmgr.commit(true).await;
+    let status = vnmgr.assert_converges(&replica).await;
+    assert_eq!(status.snapshots, 2);
+    assert_eq!(
+        status.last_resync,
+        Some(ResyncReason::Gap {
+            expected: 4,
+            got: 5
+        })
+    );
+
+    // Lost with nothing after it: the next heartbeat is ahead of the replica.
+    vnmgr.commit(false).await;
+    let status = vnmgr.assert_converges(&replica).await;
+    assert_eq!(status.snapshots, 3);
+    assert_eq!(
+        status.last_resync,
+        Some(ResyncReason::Gap {
+            expected: 6,
+            got: 6
+        })
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vnmgr_restart_is_noticed_by_its_new_epoch() {
+    let vnmgr = FakeVnmgr::start(vec![]).await;
+    let replica = vnmgr.replica().await;
+    for _ in 0..5 {
+        vnmgr.commit(true).await;
+    }
+    vnmgr.assert_converges(&replica).await;
+    let new_epoch = vnmgr.restart().await;
+    vnmgr.commit(true).await;
+    vnmgr.commit(true).await;
+    let status = vnmgr.assert_converges(&replica).await;
+    assert_eq!(status.epoch, new_epoch);
+    assert_eq!(status.snapshots, 2);
+    assert_eq!(
+        status.last_resync,
+        Some(ResyncReason::NewEpoch {
+            old: new_epoch - 1,
+            new: new_epoch
+        })
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_heartbeats_cause_a_resnapshot() {
+    let vnmgr = FakeVnmgr::start(vec![]).await;
+    let replica = vnmgr.replica().await;
+    vnmgr.commit(true).await;
+    vnmgr.assert_converges(&replica).await;
+
+    vnmgr.heartbeats_on.store(false, Ordering::Relaxed);
+    let status = wait_for(replica.status(), |s| {
+        s.last_resync == Some(ResyncReason::HeartbeatLost) && s.synced
+    })
+    .await;
+    assert!(status.snapshots >= 2, "{status:?}");
+
+    // Heartbeats back: the replica stays in sync and follows new events.
+    vnmgr.heartbeats_on.store(true, Ordering::Relaxed);
+    vnmgr.commit(true).await;
+    let before = vnmgr.assert_converges(&replica).await.snapshots;
+    tokio::time::sleep(HEARTBEAT_TIMEOUT * 2).await;
+    let after = vnmgr.assert_converges(&replica).await.snapshots;
+    assert_eq!(before, after, "no resnapshot while heartbeats flow");
+}
