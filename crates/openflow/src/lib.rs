@@ -25,10 +25,22 @@
 //!
 //! # Fuzzing
 //!
-//! `fuzz/` at the workspace root holds a cargo-fuzz target that feeds arbitrary bytes to
-//! [`Message::decode`] and checks that whatever decodes encodes again. Run it with
-//! `cargo install cargo-fuzz` and then, from `fuzz/`, `RUSTC_BOOTSTRAP=1 cargo fuzz run decode`
-//! (cargo-fuzz needs nightly features; `RUSTC_BOOTSTRAP=1` enables them on a stable toolchain).
+//! `fuzz/` at the workspace root holds two cargo-fuzz targets: `decode` feeds arbitrary bytes to
+//! [`Message::decode`] and checks that whatever decodes encodes and decodes again to the same
+//! value; `framing` feeds arbitrary bytes in small chunks to [`codec::OfCodec`]. cargo-fuzz needs
+//! nightly features, which `RUSTC_BOOTSTRAP=1` enables on the stable toolchain:
+//!
+//! ```text
+//! cargo install cargo-fuzz
+//! cd fuzz
+//! mkdir -p corpus/decode seeds && cp ../../shared/testdata/openflow13/ryu/*.packet seeds/
+//! RUSTC_BOOTSTRAP=1 cargo fuzz run decode corpus/decode seeds -- -max_total_time=300
+//! RUSTC_BOOTSTRAP=1 cargo fuzz run framing -- -max_total_time=60
+//! ```
+//!
+//! Seeding with the third-party corpus (the `ryu` folder of the shared test data) starts the
+//! fuzzer from real messages, so it reaches deep into match, action and multipart decoding within
+//! seconds.
 
 #![warn(clippy::indexing_slicing)]
 

@@ -759,20 +759,26 @@ impl BundleAdd {
         out.put32(self.bundle_id);
         out.put16(0);
         out.put16(self.flags);
+        if is_bundle_message(&self.message.body) {
+            return Err(EncodeError::Invalid {
+                what: "bundled message",
+                reason: "a bundle cannot contain bundle control or bundle add messages",
+            });
+        }
         self.message.encode(out)?;
         out.put_bytes(&self.properties);
         Ok(())
     }
 }
 
-/// How deep bundle-add messages may nest inside each other before decoding gives up.
-const MAX_BUNDLE_NESTING: usize = 2;
-
-fn decode_experimenter(r: &mut Reader<'_>) -> Result<MessageBody, DecodeError> {
-    decode_experimenter_at(r, 0)
+fn is_bundle_message(body: &MessageBody) -> bool {
+    matches!(
+        body,
+        MessageBody::BundleAdd(_) | MessageBody::BundleControl(_)
+    )
 }
 
-fn decode_experimenter_at(r: &mut Reader<'_>, depth: usize) -> Result<MessageBody, DecodeError> {
+fn decode_experimenter(r: &mut Reader<'_>) -> Result<MessageBody, DecodeError> {
     let experimenter = r.u32("experimenter id")?;
     let exp_type = r.u32("experimenter type")?;
     if experimenter == ONF_EXPERIMENTER && exp_type == ONFT_BUNDLE_CONTROL {
@@ -790,7 +796,7 @@ fn decode_experimenter_at(r: &mut Reader<'_>, depth: usize) -> Result<MessageBod
         let inner_start = r.offset();
         let len = usize::from(r.peek_u16(2, "bundled message length")?);
         let inner = r.sub(len, "bundled message")?;
-        let message = decode_nested(inner, inner_start, depth)?;
+        let message = decode_nested(inner, inner_start)?;
         return Ok(MessageBody::BundleAdd(BundleAdd {
             bundle_id,
             flags,
@@ -805,11 +811,10 @@ fn decode_experimenter_at(r: &mut Reader<'_>, depth: usize) -> Result<MessageBod
     }))
 }
 
-fn decode_nested(
-    mut inner: Reader<'_>,
-    start: usize,
-    depth: usize,
-) -> Result<Message, DecodeError> {
+/// Decodes the message inside a bundle add. The ONF extension forbids bundle messages inside a
+/// bundle, so a bundle control or bundle add found there is an error (which also bounds the
+/// recursion on hostile input).
+fn decode_nested(mut inner: Reader<'_>, start: usize) -> Result<Message, DecodeError> {
     let bytes = inner.rest();
     let h = Header::peek(bytes).map_err(|e| DecodeError::new(start + e.offset, e.kind))?;
     if usize::from(h.length) < HEADER_LEN {
@@ -832,21 +837,21 @@ fn decode_nested(
         bytes.get(HEADER_LEN..).unwrap_or_default(),
         start + HEADER_LEN,
     );
-    let body = if h.msg_type == msg_type::EXPERIMENTER {
-        if depth >= MAX_BUNDLE_NESTING {
+    if h.msg_type == msg_type::EXPERIMENTER && r.peek_u32(0, "experimenter id")? == ONF_EXPERIMENTER
+    {
+        let exp_type = r.peek_u32(4, "experimenter type")?;
+        if exp_type == ONFT_BUNDLE_CONTROL || exp_type == ONFT_BUNDLE_ADD_MESSAGE {
             return Err(DecodeError::new(
-                start,
+                start + HEADER_LEN + 4,
                 DecodeErrorKind::BadValue {
                     what: "bundled message",
-                    value: u64::from(h.msg_type),
-                    reason: "bundles nested too deeply",
+                    value: u64::from(exp_type),
+                    reason: "a bundle cannot contain bundle control or bundle add messages",
                 },
             ));
         }
-        decode_experimenter_at(&mut r, depth + 1)?
-    } else {
-        decode_body(h.msg_type, &mut r)?
-    };
+    }
+    let body = decode_body(h.msg_type, &mut r)?;
     r.finish(msg_type_name(h.msg_type))?;
     Ok(Message { xid: h.xid, body })
 }
@@ -2394,6 +2399,35 @@ mod tests {
                 BUNDLE_ATOMIC,
             )),
         ));
+        // bundles cannot nest: refused when encoding and when decoding
+        let inner = Message::new(
+            5,
+            MessageBody::BundleControl(BundleControl::new(7, BundleCtrlType::OpenRequest, 0)),
+        );
+        let nested = Message::new(
+            6,
+            MessageBody::BundleAdd(BundleAdd::new(7, 0, inner.clone())),
+        );
+        assert!(matches!(
+            nested.encode_to_vec(),
+            Err(EncodeError::Invalid { .. })
+        ));
+        let mut forged = Message::new(
+            6,
+            MessageBody::BundleAdd(BundleAdd::new(
+                7,
+                0,
+                Message::new(5, MessageBody::BarrierRequest),
+            )),
+        )
+        .encode_to_vec()
+        .unwrap();
+        forged.truncate(16 + 8);
+        forged.extend(inner.encode_to_vec().unwrap());
+        let len = u16::try_from(forged.len()).unwrap().to_be_bytes();
+        forged[2..4].copy_from_slice(&len);
+        let e = Message::decode(&forged).unwrap_err();
+        assert!(e.to_string().contains("cannot contain bundle"), "{e}");
         // a bundle whose inner message claims to be longer than what is there
         let mut bad = b.clone();
         bad[16 + 8 + 3] = 0xff;
