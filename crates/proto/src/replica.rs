@@ -57,6 +57,13 @@ impl RowKey for serde_json::Value {
     }
 }
 
+/// Typed rows know their table and id.
+impl RowKey for model::AnyRecord {
+    fn row_key(&self) -> Option<(Table, Id)> {
+        Some((self.table(), self.id()))
+    }
+}
+
 /// Every row by `(table, id)`: the simplest [`ReplicaState`], used by tests and as a
 /// reference.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,71 @@
+//! How a failed operation reaches the client.
+
+use model::ModelError;
+use proto::ApiError;
+use store::StoreError;
+
+/// A failed operation: the request's fault (a model error with the original's code), the
+/// database's (unavailable, 503), or vnmgr's own (500).
+#[derive(Debug, thiserror::Error)]
+pub enum OpError {
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl OpError {
+    /// Whether the database could not be reached.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Store(e) if e.is_unavailable())
+    }
+}
+
+/// The message of `err` followed by its sources, for logs and 500 replies.
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+impl From<OpError> for ApiError {
+    fn from(err: OpError) -> Self {
+        match err {
+            OpError::Model(e) | OpError::Store(StoreError::Model(e)) => e.into(),
+            OpError::Store(e) if e.is_unavailable() => {
+                tracing::warn!("{}", chain(&e));
+                ApiError::unavailable("database unavailable")
+            }
+            OpError::Store(e) => {
+                let text = chain(&e);
+                tracing::error!("{text}");
+                ApiError::internal(text)
+            }
+            OpError::Internal(text) => {
+                tracing::error!("{text}");
+                ApiError::internal(text)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes() {
+        let e: ApiError = OpError::from(ModelError::missing("mode")).into();
+        assert_eq!(e.code, 111);
+        let e: ApiError = OpError::from(StoreError::Unavailable(sqlx::Error::PoolClosed)).into();
+        assert_eq!(e.code, 503);
+        assert_eq!(e.message, "database unavailable");
+    }
+}
