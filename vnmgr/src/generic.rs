@@ -1,9 +1,9 @@
 //! Operations over rows of any table, dispatched to the store's typed API.
 
 use model::{AnyRecord, Record, Table};
-use store::{Filter, StoreError, Tx};
+use store::{StoreError, Tx};
 
-/// Generic insert, update, decode and list, one arm per table.
+/// Generic insert, update and decode, one arm per table.
 macro_rules! by_table {
     ($($name:ident = $table:ident,)+) => {
         pub(crate) async fn insert_any(tx: &mut Tx, row: AnyRecord) -> Result<AnyRecord, StoreError> {
@@ -26,21 +26,6 @@ macro_rules! by_table {
             match table {
                 $( Table::$table => serde_path_to_error::deserialize::<_, model::$name>(fields)
                     .map(Record::into_any), )+
-            }
-        }
-
-        pub(crate) async fn list_any(
-            tx: &mut Tx,
-            table: Table,
-            filter: &Filter,
-            limit: u64,
-            offset: u64,
-        ) -> Result<(u64, Vec<AnyRecord>), StoreError> {
-            match table {
-                $( Table::$table => {
-                    let (total, rows) = tx.list::<model::$name>(filter, limit, offset).await?;
-                    Ok((total, rows.into_iter().map(Record::into_any).collect()))
-                } )+
             }
         }
     };

@@ -1,6 +1,6 @@
 //! vnmgr, the vnet manager: the only process that opens the database. It serves RPC over
 //! ZeroMQ (create, show, list, update, delete, relate, unrelate, snapshot, ping for every
-//! table) and publishes one sequenced event per committed change.
+//! table, and service calls: allocate, attach and release an IP lease) and publishes one sequenced event per committed change.
 //!
 //! **One operation, one transaction, one event.** Each RPC runs in one store transaction.
 //! Writes are serialised by one lock that covers "begin … commit … publish", so events leave
@@ -9,9 +9,12 @@
 //! `Event { epoch, seq + 1, kind, changes }`; a failed one changes nothing and publishes
 //! nothing. If a commit fails in a way that leaves its outcome unknown (the database went away
 //! during the commit), vnmgr starts a new epoch, so every replica resnapshots rather than
-//! trusting a stream that may have missed a change. Reads run concurrently on MySQL; on
-//! SQLite, which has one writer at a time and whose transactions all take the write lock,
-//! they queue on the same lock (fair, and faster than SQLite's busy-wait).
+//! trusting a stream that may have missed a change. Reads (show, list, snapshot) are answered
+//! from an in-memory read model of every live row, loaded at start and updated from each
+//! committed change set under the same lock, before its event is published: they never touch
+//! the database and never wait for a write (a snapshot holds the lock only to copy the
+//! tables' `Arc`s and read `(epoch, seq)`). After a commit whose outcome is unknown the model
+//! is reloaded from the database before it answers again (503 while that is impossible).
 //!
 //! **Input.** Creates and updates take the row's fields as JSON ([`rows`] describes the
 //! rules: defaults, `<x>_uuid` for references, error codes). Rows are validated by the model,
@@ -26,9 +29,11 @@
 
 #![forbid(unsafe_code)]
 
+mod calls;
 pub mod config;
 mod error;
 mod generic;
+mod read_model;
 mod rows;
 mod server;
 pub mod services;

@@ -2,22 +2,25 @@
 //! operation does.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime};
 
 use model::{AnyRecord, Id, ModelError, Table, Uuid};
 use proto::{
     ApiError, Change, ChangeOp, EventPublisher, EventSequencer, Key, Op, Reply, RowValue,
-    RpcServer, Snapshot, TransportError,
+    RpcServer, ServiceCall, Snapshot, TransportError,
 };
 use serde_json::{Map, Value};
 use store::{Filter, Store, StoreError, StoreOptions, Tx};
 use tokio::sync::{Mutex, MutexGuard};
 use tracing::{debug, error, info, warn};
 
+use crate::calls;
 use crate::config::{Config, sqlite_path};
 use crate::error::OpError;
-use crate::generic::{insert_any, list_any, update_any};
+use crate::generic::{insert_any, update_any};
+use crate::read_model::ReadModel;
 use crate::rows;
 use crate::services::{self, ServiceContext};
 
@@ -59,10 +62,15 @@ pub struct Server {
 struct Shared {
     store: Store,
     publisher: EventPublisher,
-    /// The write lock: held from `begin` to the publication of the event.
+    /// The write lock: held from `begin` to the publication of the event (and to the
+    /// update of `read_model` before it).
     sequencer: Mutex<EventSequencer>,
-    /// Whether reads queue on the write lock too (SQLite).
-    serialize_reads: bool,
+    /// Every live row as of the last committed change set; shows, lists and snapshots are
+    /// answered from it. Written only under `sequencer`.
+    read_model: RwLock<ReadModel>,
+    /// Set when a commit failed (it may or may not have happened), so `read_model` may
+    /// differ from the database: it is reloaded, under `sequencer`, before it is used again.
+    read_model_stale: AtomicBool,
     datapath_mac_group: Option<Uuid>,
     node_id: String,
 }
@@ -94,6 +102,32 @@ fn key_of(row: &AnyRecord) -> Key {
     row.uuid().map_or(Key::Id(row.id()), Key::Uuid)
 }
 
+/// Refuses a uuid for a table without uuids, or of another kind (101).
+fn check_uuid_kind(table: Table, uuid: &Uuid) -> Result<(), OpError> {
+    let Some(kind) = table.resource_kind() else {
+        return Err(ModelError::invalid(
+            "uuid",
+            uuid,
+            format!("{table} rows have no uuid; name the row by id"),
+        )
+        .into());
+    };
+    if uuid.kind() != kind {
+        return Err(ModelError::InvalidUuid {
+            field: "uuid".into(),
+            value: uuid.to_string(),
+            reason: format!(
+                "wrong kind: {} uuid, expected {} uuid ({}-…)",
+                uuid.kind().name(),
+                kind.name(),
+                kind.prefix()
+            ),
+        }
+        .into());
+    }
+    Ok(())
+}
+
 /// The live row `key` names in `table`: 100 when there is none, 101 for a uuid of another
 /// kind.
 async fn find_row(tx: &mut Tx, table: Table, key: &Key) -> Result<AnyRecord, OpError> {
@@ -106,30 +140,18 @@ async fn find_row(tx: &mut Tx, table: Table, key: &Key) -> Result<AnyRecord, OpE
             .into()
         }),
         Key::Uuid(uuid) => {
-            let Some(kind) = table.resource_kind() else {
-                return Err(ModelError::invalid(
-                    "uuid",
-                    uuid,
-                    format!("{table} rows have no uuid; name the row by id"),
-                )
-                .into());
-            };
-            if uuid.kind() != kind {
-                return Err(ModelError::InvalidUuid {
-                    field: "uuid".into(),
-                    value: uuid.to_string(),
-                    reason: format!(
-                        "wrong kind: {} uuid, expected {} uuid ({}-…)",
-                        uuid.kind().name(),
-                        kind.name(),
-                        kind.prefix()
-                    ),
-                }
-                .into());
-            }
+            check_uuid_kind(table, uuid)?;
             rows::find_by_uuid(tx, table, "uuid", *uuid).await
         }
     }
+}
+
+/// Every live row, read in one transaction.
+async fn load_read_model(store: &Store) -> Result<ReadModel, StoreError> {
+    let mut tx = store.begin(unix_now()).await?;
+    let model = ReadModel::load(&mut tx).await;
+    let _ = tx.rollback().await;
+    model
 }
 
 /// `(column, value)` pairs as a store filter.
@@ -165,6 +187,12 @@ impl Server {
                 url: config.database_url.clone(),
                 source,
             })?;
+        let read_model = load_read_model(&store)
+            .await
+            .map_err(|source| StartError::Store {
+                url: config.database_url.clone(),
+                source,
+            })?;
         let rpc = RpcServer::bind(&config.rpc_endpoint).await?;
         let publisher = EventPublisher::bind(&config.event_endpoint).await?;
         let sequencer = EventSequencer::with_random_epoch();
@@ -178,8 +206,9 @@ impl Server {
         );
         Ok(Self {
             shared: Arc::new(Shared {
-                serialize_reads: store.dialect() == "sqlite",
                 store,
+                read_model: RwLock::new(read_model),
+                read_model_stale: AtomicBool::new(false),
                 publisher,
                 sequencer: Mutex::new(sequencer),
                 datapath_mac_group: config.datapath_mac_group,
@@ -291,6 +320,7 @@ impl Shared {
             Op::Unrelate { table, fields } => {
                 self.unrelate(table, fields).await.map(Reply::Deleted)
             }
+            Op::Call(call) => self.call(call).await,
         };
         result.map_err(|e| {
             debug!("{name}: {e}");
@@ -298,26 +328,46 @@ impl Shared {
         })
     }
 
-    /// The write lock (always) and a transaction.
+    /// The write lock and a transaction (after reloading the read model if a failed commit
+    /// left it in doubt, so the changes of this one apply to the right rows).
     async fn begin_write(&self) -> Result<(MutexGuard<'_, EventSequencer>, Tx), OpError> {
         let guard = self.sequencer.lock().await;
+        self.refresh_read_model().await?;
         let tx = self.store.begin(unix_now()).await?;
         Ok((guard, tx))
     }
 
-    /// A transaction for reading; on SQLite also the write lock (see the crate docs).
-    async fn begin_read(&self) -> Result<(Option<MutexGuard<'_, EventSequencer>>, Tx), OpError> {
-        let guard = if self.serialize_reads {
-            Some(self.sequencer.lock().await)
-        } else {
-            None
-        };
-        let tx = self.store.begin(unix_now()).await?;
-        Ok((guard, tx))
+    /// Reloads the read model from the database if it is stale; call with the write lock.
+    async fn refresh_read_model(&self) -> Result<(), OpError> {
+        if !self.read_model_stale.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let fresh = load_read_model(&self.store).await?;
+        *self
+            .read_model
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = fresh;
+        self.read_model_stale.store(false, Ordering::Release);
+        info!("read model reloaded from the database");
+        Ok(())
     }
 
-    /// Finishes a write: on success commits and publishes the changes as one event; on
-    /// failure rolls back and returns the error.
+    /// Runs `read` on the read model; if a failed commit left it in doubt, first reloads it
+    /// (which needs the database: unavailable is 503, as for a write).
+    async fn read<T>(&self, read: impl FnOnce(&ReadModel) -> T) -> Result<T, OpError> {
+        if self.read_model_stale.load(Ordering::Acquire) {
+            let _guard = self.sequencer.lock().await;
+            self.refresh_read_model().await?;
+        }
+        let model = self
+            .read_model
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        Ok(read(&model))
+    }
+
+    /// Finishes a write: on success commits, applies the changes to the read model and
+    /// publishes them as one event; on failure rolls back and returns the error.
     async fn finish_write<T>(
         &self,
         sequencer: &mut EventSequencer,
@@ -335,6 +385,10 @@ impl Shared {
         match tx.commit().await {
             Ok(changes) => {
                 if !changes.is_empty() {
+                    self.read_model
+                        .write()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .apply(&changes);
                     let event = sequencer.next_event(kind, wire_changes(changes));
                     if let Err(e) = self.publisher.publish(&event).await {
                         error!("event {}: {e}", event.seq);
@@ -343,7 +397,9 @@ impl Shared {
                 Ok(value)
             }
             Err(e) => {
-                // The commit may or may not have happened: make every replica resnapshot.
+                // The commit may or may not have happened: make every replica resnapshot, and
+                // reload the read model before it answers again.
+                self.read_model_stale.store(true, Ordering::Release);
                 *sequencer = EventSequencer::with_random_epoch();
                 warn!(
                     epoch = sequencer.epoch(),
@@ -354,24 +410,51 @@ impl Shared {
         }
     }
 
+    /// Every live row and the `(epoch, seq)` it reflects. The write lock is held only to
+    /// copy the tables' `Arc`s; rows are serialised after it is released.
     async fn snapshot(&self) -> Result<Snapshot<RowValue>, OpError> {
-        let sequencer = self.sequencer.lock().await;
-        let mut tx = self.store.begin(unix_now()).await?;
-        let result = read_all(&mut tx).await;
-        let _ = tx.rollback().await;
-        let rows = result?;
-        Ok(Snapshot {
-            epoch: sequencer.epoch(),
-            seq: sequencer.seq(),
-            rows,
-        })
+        let (epoch, seq, tables) = {
+            let sequencer = self.sequencer.lock().await;
+            self.refresh_read_model().await?;
+            let tables = self
+                .read_model
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .tables();
+            (sequencer.epoch(), sequencer.seq(), tables)
+        };
+        let rows = tables
+            .iter()
+            .flat_map(|t| t.rows())
+            .map(|row| {
+                serde_json::to_value(row)
+                    .map_err(|e| OpError::Internal(format!("snapshot row: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Snapshot { epoch, seq, rows })
     }
 
     async fn show(&self, table: Table, key: Key) -> Result<Value, OpError> {
-        let (_guard, mut tx) = self.begin_read().await?;
-        let result = find_row(&mut tx, table, &key).await;
-        let _ = tx.rollback().await;
-        rows::row_json(&result?)
+        let found = match &key {
+            Key::Id(id) => self.read(|m| m.get(table, *id)).await?.ok_or_else(|| {
+                OpError::from(ModelError::UnknownId {
+                    table: table.as_str().into(),
+                    id: *id,
+                })
+            })?,
+            Key::Uuid(uuid) => {
+                check_uuid_kind(table, uuid)?;
+                self.read(|m| m.get_by_uuid(table, uuid))
+                    .await?
+                    .ok_or_else(|| {
+                        OpError::from(ModelError::UnknownUuid {
+                            field: "uuid".into(),
+                            uuid: *uuid,
+                        })
+                    })?
+            }
+        };
+        rows::row_json(&found)
     }
 
     async fn list(
@@ -382,11 +465,18 @@ impl Shared {
         offset: u64,
     ) -> Result<Reply, OpError> {
         let filter = build_filter(table, filter.iter().map(|(k, v)| (k, v)))?;
+        let columns: Vec<(usize, model::SqlValue)> = filter
+            .conditions()
+            .iter()
+            .filter_map(|(name, value)| {
+                let i = table.columns().iter().position(|c| c.name == name)?;
+                Some((i, value.clone()))
+            })
+            .collect();
         let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE);
-        let (_guard, mut tx) = self.begin_read().await?;
-        let result = list_any(&mut tx, table, &filter, limit, offset).await;
-        let _ = tx.rollback().await;
-        let (total, found) = result?;
+        let (total, found) = self
+            .read(|m| m.list(table, &columns, limit, offset))
+            .await?;
         let items = found
             .iter()
             .map(rows::row_json)
@@ -469,6 +559,15 @@ impl Shared {
         self.finish_write(&mut sequencer, tx, kind, outcome).await
     }
 
+    async fn call(&self, call: ServiceCall) -> Result<Reply, OpError> {
+        let (mut sequencer, mut tx) = self.begin_write().await?;
+        let ctx = self.context(tx.now());
+        let outcome = calls::call_in(&mut tx, &ctx, &call).await;
+        let kind = calls::event_kind(&call);
+        let (row, changes) = self.finish_write(&mut sequencer, tx, kind, outcome).await?;
+        Ok(Reply::Called { row, changes })
+    }
+
     async fn retention_tick(&self) -> Result<(), OpError> {
         let (mut sequencer, mut tx) = self.begin_write().await?;
         let ctx = self.context(tx.now());
@@ -483,20 +582,6 @@ impl Shared {
         )
         .await
     }
-}
-
-/// Every live row of every table, as tagged JSON (`{"table": …, "row": …}`).
-async fn read_all(tx: &mut Tx) -> Result<Vec<Value>, OpError> {
-    let mut rows = Vec::new();
-    for &table in Table::ALL {
-        for row in tx.find_any(table, &Filter::new()).await? {
-            rows.push(
-                serde_json::to_value(&row)
-                    .map_err(|e| OpError::Internal(format!("snapshot row: {e}")))?,
-            );
-        }
-    }
-    Ok(rows)
 }
 
 /// Refuses an association that already exists (code 112), judged by the table's unique keys.

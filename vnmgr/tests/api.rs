@@ -13,8 +13,10 @@ use std::process::Command;
 use std::time::Duration;
 
 use model::{AnyRecord, Table};
-use proto::{ChangeOp, EventSubscriber, Key, Notice, RpcClient};
-use serde_json::{Value, json};
+use proto::{
+    Change, ChangeOp, EventSubscriber, Key, Notice, Op, Reply, RpcClient, RpcError, ServiceCall,
+};
+use serde_json::{Map, Value, json};
 use support::{STEP, Vnmgr, code, obj, snapshot};
 use tempfile::TempDir;
 
@@ -772,4 +774,450 @@ async fn the_environment_configures_and_sigterm_stops_cleanly() {
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
     assert!(stderr.contains("vnmgr stopped"), "{stderr}");
     assert!(stderr.contains("from-file"), "{stderr}");
+}
+
+/// A service call over RPC: the created rows come back and reach subscribers in one event.
+async fn call(
+    client: &RpcClient,
+    call: ServiceCall,
+) -> Result<(Value, Vec<Change<AnyRecord>>), RpcError> {
+    match client.call(Op::Call(call)).await? {
+        Reply::Called { row, changes } => {
+            let changes = changes
+                .into_iter()
+                .map(|c| Change {
+                    op: c.op,
+                    row: serde_json::from_value(c.row).unwrap(),
+                })
+                .collect();
+            Ok((row, changes))
+        }
+        other => panic!("unexpected reply {}", other.name()),
+    }
+}
+
+fn key(uuid: &str) -> Key {
+    Key::Uuid(uuid.parse().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lease_policies_allocate_attach_and_release_over_rpc() {
+    let (_dir, vnmgr) = start();
+    let client = vnmgr.client();
+    network(&client, "nw-lp", "10.1.0.0").await;
+    for (table, row) in [
+        (Table::IpRangeGroups, json!({"uuid": "iprg-lp"})),
+        (
+            Table::IpRanges,
+            json!({"ip_range_group_uuid": "iprg-lp", "begin_ipv4_address": "10.1.0.10", "end_ipv4_address": "10.1.0.11"}),
+        ),
+        (Table::LeasePolicies, json!({"uuid": "lp-a"})),
+        (Table::IpLeaseContainers, json!({"uuid": "ilc-a"})),
+        (Table::Interfaces, json!({"uuid": "if-a", "mode": "vif"})),
+        (
+            Table::MacAddresses,
+            json!({"uuid": "mac-a", "mac_address": "52:54:00:00:00:0a"}),
+        ),
+        (
+            Table::MacLeases,
+            json!({"uuid": "ml-a", "interface_uuid": "if-a", "mac_address_uuid": "mac-a"}),
+        ),
+    ] {
+        client.create(table, row).await.unwrap();
+    }
+    for (table, row) in [
+        (
+            Table::LeasePolicyBaseNetworks,
+            json!({"lease_policy_uuid": "lp-a", "network_uuid": "nw-lp", "ip_range_group_uuid": "iprg-lp"}),
+        ),
+        (
+            Table::LeasePolicyIpLeaseContainers,
+            json!({"lease_policy_uuid": "lp-a", "ip_lease_container_uuid": "ilc-a"}),
+        ),
+    ] {
+        client.relate(table, obj(row)).await.unwrap();
+    }
+    let allocate = ServiceCall::AllocateLease {
+        lease_policy: key("lp-a"),
+        interface: key("if-a"),
+    };
+
+    // Success: an address from the range, on the interface, in the container; one event.
+    let before = snapshot(&client).await;
+    let (lease, changes) = call(&client, allocate.clone()).await.unwrap();
+    assert!(uuid(&lease).starts_with("il-"), "{lease}");
+    let interface_id = id(&client.show(Table::Interfaces, key("if-a")).await.unwrap());
+    assert_eq!(lease["interface_id"], json!(interface_id));
+    let created: Vec<Table> = changes
+        .iter()
+        .filter(|c| c.op == ChangeOp::Created)
+        .map(|c| c.row.table())
+        .collect();
+    for table in [
+        Table::IpAddresses,
+        Table::IpLeases,
+        Table::IpLeaseContainerIpLeases,
+    ] {
+        assert!(created.contains(&table), "{table} not in {created:?}");
+    }
+    let address = changes.iter().find_map(|c| match &c.row {
+        AnyRecord::IpAddress(a) => Some(a.ipv4_address.to_string()),
+        _ => None,
+    });
+    assert_eq!(address.as_deref(), Some("10.1.0.10"));
+    let after = snapshot(&client).await;
+    assert_eq!(after.seq, before.seq + 1, "one call, one event");
+    call(&client, allocate.clone()).await.unwrap();
+
+    // The policy is exhausted: 110 naming the policy, nothing written.
+    let full = snapshot(&client).await;
+    let err = call(&client, allocate.clone()).await.unwrap_err();
+    assert_eq!(code(Err::<(), _>(err)), 110);
+    let err = call(&client, allocate).await.unwrap_err();
+    assert!(err.to_string().contains("no free address"), "{err}");
+
+    // Unknown and malformed names: 100 and 101, nothing written.
+    for (lease_policy, interface, expected) in [
+        (key("lp-none"), key("if-a"), 100),
+        (key("lp-a"), key("if-none"), 100),
+        (Key::Id(4242), key("if-a"), 100),
+        (key("lp-a"), key("nw-lp"), 101),
+    ] {
+        let got = code(
+            call(
+                &client,
+                ServiceCall::AllocateLease {
+                    lease_policy: lease_policy.clone(),
+                    interface: interface.clone(),
+                },
+            )
+            .await,
+        );
+        assert_eq!(got, expected, "{lease_policy} {interface}");
+    }
+    let lease_key = Key::Uuid(uuid(&lease).parse().unwrap());
+    for (bad, expected) in [
+        (
+            ServiceCall::AttachLease {
+                ip_lease: lease_key.clone(),
+                interface: None,
+                mac_lease: None,
+            },
+            111,
+        ),
+        (
+            ServiceCall::AttachLease {
+                ip_lease: key("il-none"),
+                interface: Some(key("if-a")),
+                mac_lease: None,
+            },
+            100,
+        ),
+        (
+            ServiceCall::ReleaseLease {
+                ip_lease: key("ml-a"),
+            },
+            101,
+        ),
+    ] {
+        assert_eq!(code(call(&client, bad.clone()).await), expected, "{bad:?}");
+    }
+    let unchanged = snapshot(&client).await;
+    assert_eq!((unchanged.epoch, unchanged.seq), (full.epoch, full.seq));
+    assert_eq!(unchanged.rows, full.rows);
+
+    // Release detaches the lease (the address stays); attach puts it back on the MAC lease.
+    let (released, _) = call(
+        &client,
+        ServiceCall::ReleaseLease {
+            ip_lease: lease_key.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(released["interface_id"], Value::Null);
+    assert_eq!(released["mac_lease_id"], Value::Null);
+    assert_eq!(released["ip_address_id"], lease["ip_address_id"]);
+    let (attached, changes) = call(
+        &client,
+        ServiceCall::AttachLease {
+            ip_lease: lease_key,
+            interface: Some(key("if-a")),
+            mac_lease: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(attached["interface_id"], json!(interface_id));
+    assert_eq!(attached["mac_lease_id"], lease["mac_lease_id"]);
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].op, ChangeOp::Updated);
+}
+
+/// Columns a create may leave out although they are NOT NULL: the defaults of control-plane.md
+/// §6, what the services fill in, and what vnmgr sets itself.
+fn has_default(table: Table, column: &str) -> bool {
+    const ANY_TABLE: &[&str] = &["id", "uuid", "created_at", "updated_at", "deleted_at"];
+    let defaults: &[&str] = match table {
+        Table::Networks => &["ipv4_prefix", "mode", "display_name", "domain_name"],
+        Table::Routes => &["mode", "ipv4_prefix"],
+        Table::IpRangeGroups | Table::MacRangeGroups => &["allocation_type"],
+        Table::LeasePolicies => &["mode", "timing"],
+        Table::SecurityGroups => &["rules"],
+        Table::Filters | Table::Translations => &["mode"],
+        Table::FilterStatics => &["src_prefix", "dst_prefix"],
+        Table::InterfacePorts => &["interface_mode"],
+        Table::DatapathNetworks | Table::DatapathSegments | Table::DatapathRouteLinks => {
+            &["mac_address_id"]
+        }
+        Table::TopologyDatapaths => &["ip_lease_id"],
+        _ => &[],
+    };
+    ANY_TABLE.contains(&column) || defaults.contains(&column)
+}
+
+/// A value of the right JSON type that is out of range for `column`, if it is a prefix, a
+/// port or an address.
+fn out_of_range(column: &model::Column) -> Option<Value> {
+    match column.ty {
+        model::ColumnType::Ipv4 => Some(json!("10.0.0.256")),
+        model::ColumnType::Int if column.name.contains("prefix") => Some(json!(300)),
+        model::ColumnType::Int if column.name.contains("port") => Some(json!(-1)),
+        _ => None,
+    }
+}
+
+/// The bad-input matrix for every table: a missing required field (111 naming it), a
+/// malformed or wrong-kind uuid (101), a dangling reference given by uuid on create and by id on
+/// update (100), out-of-range prefixes, ports and addresses (110), a duplicate uuid (102) and
+/// vnmgr-owned fields (110); the database is unchanged after all of them. Duplicates and updates
+/// need an existing row, so they run on every table the fixture fills (the tables vna writes,
+/// `active_*` and `tunnels`, included: vnmgr validates them like any other).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_table_refuses_bad_input_and_changes_nothing() {
+    use store::relations::RELATIONS;
+
+    let (_dir, vnmgr) = start();
+    let client = vnmgr.client();
+    network(&client, "nw-f", "10.2.0.0").await;
+    for (table, row) in [
+        (Table::Segments, json!({"uuid": "seg-f", "mode": "virtual"})),
+        (Table::IpRangeGroups, json!({"uuid": "iprg-f"})),
+        (
+            Table::IpRanges,
+            json!({"uuid": "ipr-f", "ip_range_group_uuid": "iprg-f", "begin_ipv4_address": "10.2.0.10", "end_ipv4_address": "10.2.0.20"}),
+        ),
+        (Table::LeasePolicies, json!({"uuid": "lp-f"})),
+        (Table::IpLeaseContainers, json!({"uuid": "ilc-f"})),
+        (Table::IpRetentionContainers, json!({"uuid": "irc-f"})),
+        (Table::Interfaces, json!({"uuid": "if-f", "mode": "vif"})),
+        (
+            Table::MacAddresses,
+            json!({"uuid": "mac-f", "mac_address": "52:54:00:00:00:0f"}),
+        ),
+        (
+            Table::MacLeases,
+            json!({"uuid": "ml-f", "interface_uuid": "if-f", "mac_address_uuid": "mac-f"}),
+        ),
+        (
+            Table::IpAddresses,
+            json!({"network_uuid": "nw-f", "ipv4_address": "10.2.0.5"}),
+        ),
+        (
+            Table::Datapaths,
+            json!({"uuid": "dp-f", "display_name": "dp", "dpid": "0xf", "node_id": "vna1"}),
+        ),
+        (
+            Table::NetworkServices,
+            json!({"uuid": "ns-f", "mode": "dns", "interface_uuid": "if-f"}),
+        ),
+        (
+            Table::Topologies,
+            json!({"uuid": "topo-f", "mode": "simple_overlay"}),
+        ),
+        (Table::MacRangeGroups, json!({"uuid": "mrg-f"})),
+        (
+            Table::SecurityGroups,
+            json!({"uuid": "sg-f", "display_name": "sg", "rules": "tcp:22:10.0.0.0/24"}),
+        ),
+        (
+            Table::Filters,
+            json!({"uuid": "fil-f", "interface_uuid": "if-f"}),
+        ),
+        (
+            Table::Translations,
+            json!({"uuid": "tr-f", "interface_uuid": "if-f"}),
+        ),
+        (
+            Table::InterfacePorts,
+            json!({"interface_uuid": "if-f", "datapath_uuid": "dp-f", "port_name": "tap-f"}),
+        ),
+        (
+            Table::InterfaceNetworks,
+            json!({"interface_uuid": "if-f", "network_uuid": "nw-f"}),
+        ),
+    ] {
+        let what = format!("fixture {table} {row}");
+        client.create(table, row).await.expect(&what);
+    }
+    client
+        .call(Op::Call(ServiceCall::AllocateLease {
+            lease_policy: key("lp-f"),
+            interface: key("if-f"),
+        }))
+        .await
+        .expect_err("no base network yet");
+    let fixture = snapshot(&client).await;
+    let mut checked = 0;
+
+    for &table in Table::ALL {
+        let columns = table.columns();
+        let mut creates: Vec<(String, Value, u16)> = Vec::new();
+        // A missing required field.
+        let required: Vec<&str> = columns
+            .iter()
+            .filter(|c| !c.nullable && c.ty != model::ColumnType::Bool)
+            .map(|c| c.name)
+            .filter(|name| !has_default(table, name))
+            .collect();
+        if !required.is_empty() {
+            creates.push(("nothing".into(), json!({}), 111));
+        }
+        // Bad uuids.
+        if let Some(kind) = table.resource_kind() {
+            let other = if kind == model::ResourceKind::Network {
+                "if-abc"
+            } else {
+                "nw-abc"
+            };
+            creates.push((
+                "empty suffix".into(),
+                json!({"uuid": format!("{}-", kind.prefix())}),
+                101,
+            ));
+            creates.push(("another kind".into(), json!({"uuid": other}), 101));
+            creates.push(("not a string".into(), json!({"uuid": 7}), 101));
+        }
+        // Dangling references, by uuid, and references by a malformed uuid.
+        for relation in RELATIONS.iter().filter(|r| r.child == table) {
+            let Some(parent) = relation.parent.resource_kind() else {
+                continue;
+            };
+            let Some(stem) = relation.fk.strip_suffix("_id") else {
+                continue;
+            };
+            let alias = format!("{stem}_uuid");
+            let mut row = Map::new();
+            row.insert(
+                alias.clone(),
+                json!(format!("{}-zzzz9999", parent.prefix())),
+            );
+            creates.push((format!("dangling {alias}"), Value::Object(row), 100));
+            let mut row = Map::new();
+            row.insert(alias.clone(), json!("???"));
+            creates.push((format!("malformed {alias}"), Value::Object(row), 101));
+        }
+        // Out-of-range prefixes, ports and addresses; fields vnmgr owns.
+        for column in columns {
+            if let Some(bad) = out_of_range(column) {
+                let mut row = Map::new();
+                row.insert(column.name.to_owned(), bad);
+                creates.push((
+                    format!("{} out of range", column.name),
+                    Value::Object(row),
+                    110,
+                ));
+            }
+        }
+        creates.push(("an id".into(), json!({"id": 5}), 110));
+        creates.push(("an unknown field".into(), json!({"colour": "red"}), 110));
+
+        // On an existing row: a duplicate uuid, and bad updates.
+        let existing = fixture.rows.iter().find(|r| r.table() == table);
+        let mut updates: Vec<(String, Key, Value, u16)> = Vec::new();
+        if let Some(row) = existing {
+            let Value::Object(mut fields) = serde_json::to_value(row).unwrap()["row"].take() else {
+                panic!("{table}: row is not an object");
+            };
+            let row_key = match fields.get("uuid").and_then(Value::as_str) {
+                Some(u) => Key::Uuid(u.parse().unwrap()),
+                None => Key::Id(fields["id"].as_i64().unwrap()),
+            };
+            for name in ["id", "created_at", "updated_at", "deleted_at", "is_deleted"] {
+                fields.remove(name);
+            }
+            if table.resource_kind().is_some() {
+                creates.push((
+                    "a duplicate uuid".into(),
+                    Value::Object(fields.clone()),
+                    102,
+                ));
+            }
+            for relation in RELATIONS.iter().filter(|r| r.child == table) {
+                updates.push((
+                    format!("dangling {}", relation.fk),
+                    row_key.clone(),
+                    json!({ relation.fk: 999_999 }),
+                    100,
+                ));
+            }
+            for column in columns {
+                if let Some(bad) = out_of_range(column) {
+                    updates.push((
+                        format!("{} out of range", column.name),
+                        row_key.clone(),
+                        json!({ column.name: bad }),
+                        110,
+                    ));
+                }
+                if !column.nullable && !has_default(table, column.name) {
+                    updates.push((
+                        format!("{} cleared", column.name),
+                        row_key.clone(),
+                        json!({ column.name: null }),
+                        111,
+                    ));
+                }
+            }
+            updates.push(("the id".into(), row_key.clone(), json!({"id": 5}), 110));
+            if table.resource_kind().is_some() {
+                let uuid = format!("{}-other", table.resource_kind().unwrap().prefix());
+                updates.push(("the uuid".into(), row_key, json!({ "uuid": uuid }), 110));
+            }
+        }
+
+        for (what, row, expected) in creates {
+            let result = client.create(table, row.clone()).await;
+            let message = match &result {
+                Err(RpcError::Api(e)) => e.message.clone(),
+                other => format!("{other:?}"),
+            };
+            let got = code(result);
+            // A copy of a row repeats its other unique keys too (a datapath's dpid and node):
+            // that refusal (110 naming the key) comes before the uuid's.
+            let unique_first = expected == 102 && got == 110 && message.contains("must be unique");
+            assert!(
+                got == expected || unique_first,
+                "create {table} with {what}: {row} -> {got} {message}"
+            );
+            if expected == 111 {
+                assert!(
+                    required
+                        .iter()
+                        .any(|name| message.contains(name.trim_end_matches("_id"))),
+                    "create {table} with {what}: {message} names none of {required:?}"
+                );
+            }
+            checked += 1;
+        }
+        for (what, key, fields, expected) in updates {
+            let got = code(client.update(table, key.clone(), obj(fields.clone())).await);
+            assert_eq!(got, expected, "update {table} {key} with {what}: {fields}");
+            checked += 1;
+        }
+    }
+    let after = snapshot(&client).await;
+    assert_eq!((after.epoch, after.seq), (fixture.epoch, fixture.seq));
+    assert_eq!(after.rows, fixture.rows);
+    assert!(checked > 300, "only {checked} cases");
 }

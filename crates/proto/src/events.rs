@@ -9,14 +9,14 @@
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::marker::PhantomData;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tokio::sync::mpsc;
 
-use crate::transport::{SubscriberLink, Transport, TransportError, ZmqTransport};
+use crate::transport::{PublishSink, SubscriberLink, Transport, TransportError, ZmqTransport};
 use crate::wire::{
     Change, DecodeError, EncodeError, Event, Heartbeat, Notice, TOPIC_EVENT, TOPIC_HEARTBEAT,
 };
@@ -101,7 +101,7 @@ pub enum PublishError {
 #[derive(Debug, Clone)]
 pub struct EventPublisher {
     endpoint: String,
-    outgoing: mpsc::Sender<(Bytes, Bytes)>,
+    sink: Arc<dyn PublishSink>,
 }
 
 impl EventPublisher {
@@ -117,7 +117,7 @@ impl EventPublisher {
         let link = transport.bind_publisher(endpoint).await?;
         Ok(Self {
             endpoint: link.endpoint,
-            outgoing: link.outgoing,
+            sink: link.sink,
         })
     }
 
@@ -135,8 +135,8 @@ impl EventPublisher {
     }
 
     async fn send(&self, topic: &'static [u8], body: Bytes) -> Result<(), PublishError> {
-        self.outgoing
-            .send((Bytes::from_static(topic), body))
+        self.sink
+            .send(Bytes::from_static(topic), body)
             .await
             .map_err(|_| PublishError::Closed {
                 endpoint: self.endpoint.clone(),

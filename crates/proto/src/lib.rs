@@ -19,7 +19,10 @@
 //! * **RPC**: one ZeroMQ frame per message (the ROUTER adds and strips the routing identity
 //!   frame). The client sends a [`Request`] `{"proto":1,"id":N,"op":{…}}`; the server answers
 //!   with a [`Response`] `{"proto":1,"id":N,"result":{"Ok":…}|{"Err":{"code","error","message"}}}`
-//!   carrying the same `id`. Ids are the client's; replies may come in any order. A request
+//!   carrying the same `id`. The ops ([`Op`]) are the row operations (create, show, list,
+//!   update, delete, relate, unrelate), `snapshot`, `ping`, and `call`, which runs a vnmgr
+//!   service ([`ServiceCall`]: allocate, attach or release an IP lease) and is answered with
+//!   the row it is about and every change it made. Ids are the client's; replies may come in any order. A request
 //!   that does not decode but has a readable `id` is answered with an error of code 500,
 //!   `ProtocolError`, so a client of another version learns why.
 //! * **Events**: two frames per message, a topic frame and the body frame. The topic is
@@ -68,5 +71,6 @@ pub use rpc::{
 pub use transport::{Transport, TransportError, ZmqTransport};
 pub use wire::{
     ApiError, Change, ChangeOp, DecodeError, EncodeError, Event, Heartbeat, Key, Notice, Op,
-    PROTO_VERSION, Reply, Request, Response, RowValue, Snapshot, TOPIC_EVENT, TOPIC_HEARTBEAT,
+    PROTO_VERSION, Reply, Request, Response, RowValue, ServiceCall, Snapshot, TOPIC_EVENT,
+    TOPIC_HEARTBEAT,
 };

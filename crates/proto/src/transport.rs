@@ -1,13 +1,18 @@
 //! The transport: how frames move between processes, behind a small trait.
 //!
 //! The RPC and event layers see only channels of frames ([`ServerLink`], [`ClientLink`],
-//! [`PublisherLink`], [`SubscriberLink`]); a [`Transport`] opens them. [`ZmqTransport`] is the
+//! [`SubscriberLink`]) and, for publishing, a [`PublishSink`] ([`PublisherLink`]); a
+//! [`Transport`] opens them. [`ZmqTransport`] is the
 //! one implementation, over the pure-Rust `zeromq` crate (ROUTER/DEALER for RPC, PUB/SUB for
 //! events). Another transport (libzmq, plain TCP, in-memory for tests) implements the four
 //! methods and nothing above changes.
 //!
-//! Closing: dropping a link's receiving half (or, for a publisher, its sender) stops the
-//! task behind it and closes the socket, which unbinds its endpoint.
+//! Closing: dropping a link's receiving half (or, for a publisher, the last handle on its
+//! sink) stops the task behind it and closes the socket, which unbinds its endpoint.
+//!
+//! Publishing goes straight to the PUB socket, with no task in between: `zeromq`'s PUB send
+//! only queues the message for its own fan-out task and never waits for a subscriber, so a
+//! channel in front of it would only add a hop and a wake-up per event.
 //!
 //! Facts about `zeromq` 0.7 this relies on: a DEALER does not reconnect (upstream issue #143),
 //! so a client link ends when its peer disconnects and the RPC client opens a new one; a SUB
@@ -18,6 +23,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -69,8 +75,20 @@ pub struct ClientLink {
 #[derive(Debug)]
 pub struct PublisherLink {
     pub endpoint: String,
-    pub outgoing: mpsc::Sender<(Bytes, Bytes)>,
+    pub sink: Arc<dyn PublishSink>,
 }
+
+/// Where a publisher's messages go. `send` hands one message to the socket and returns
+/// without waiting for any subscriber (a subscriber that does not keep up loses messages, as
+/// on any PUB socket); it fails only once the socket is closed.
+pub trait PublishSink: Send + Sync + fmt::Debug {
+    fn send(&self, topic: Bytes, body: Bytes) -> BoxFuture<'_, Result<(), SinkClosed>>;
+}
+
+/// The publisher's socket is closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the socket is closed")]
+pub struct SinkClosed;
 
 /// The subscribing end of events, subscribed to every topic, reconnecting by itself.
 #[derive(Debug)]
@@ -182,11 +200,11 @@ impl Transport for ZmqTransport {
                     endpoint: endpoint.to_owned(),
                     reason: e.to_string(),
                 })?;
-            let (out_tx, out_rx) = mpsc::channel(LINK_CAPACITY);
-            tokio::spawn(run_publisher(socket, out_rx));
             Ok(PublisherLink {
                 endpoint: bound.to_string(),
-                outgoing: out_tx,
+                sink: Arc::new(ZmqPublishSink {
+                    socket: tokio::sync::Mutex::new(Some(socket)),
+                }),
             })
         })
     }
@@ -313,15 +331,45 @@ async fn run_dealer(
     }
 }
 
-async fn run_publisher(mut socket: zeromq::PubSocket, mut out_rx: mpsc::Receiver<(Bytes, Bytes)>) {
-    while let Some((topic, body)) = out_rx.recv().await {
-        let mut message = ZmqMessage::from(topic);
-        message.push_back(body);
-        if let Err(e) = socket.send(message).await {
-            warn!("event publisher: send failed: {e}");
+/// A PUB socket shared by every handle on one publisher. The lock is uncontended in vnmgr
+/// (it publishes under its own write lock) and held only while the message is queued.
+struct ZmqPublishSink {
+    /// `None` once closed.
+    socket: tokio::sync::Mutex<Option<zeromq::PubSocket>>,
+}
+
+impl fmt::Debug for ZmqPublishSink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ZmqPublishSink").finish_non_exhaustive()
+    }
+}
+
+impl PublishSink for ZmqPublishSink {
+    fn send(&self, topic: Bytes, body: Bytes) -> BoxFuture<'_, Result<(), SinkClosed>> {
+        Box::pin(async move {
+            let mut socket = self.socket.lock().await;
+            let socket = socket.as_mut().ok_or(SinkClosed)?;
+            let mut message = ZmqMessage::from(topic);
+            message.push_back(body);
+            if let Err(e) = socket.send(message).await {
+                warn!("event publisher: send failed: {e}");
+            }
+            Ok(())
+        })
+    }
+}
+
+impl Drop for ZmqPublishSink {
+    fn drop(&mut self) {
+        // Unbind now, as the publishing task used to when its channel closed.
+        if let Some(socket) = self.socket.get_mut().take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(async move {
+                let _ = socket.close().await;
+            });
         }
     }
-    let _ = socket.close().await;
 }
 
 async fn run_subscriber(

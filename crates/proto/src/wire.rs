@@ -11,6 +11,8 @@
 //! ```text
 //! {"proto":1,"id":7,"op":{"show":{"table":"networks","key":{"uuid":"nw-a"}}}}
 //! {"proto":1,"id":7,"result":{"Ok":{"row":{"id":1,"uuid":"nw-a",...}}}}
+//! {"proto":1,"id":9,"op":{"call":{"allocate_lease":{"lease_policy":{"uuid":"lp-1"},"interface":{"uuid":"if-1"}}}}}
+//! {"proto":1,"id":9,"result":{"Ok":{"called":{"row":{...},"changes":[{"op":"created","row":{...}},...]}}}}
 //! {"proto":1,"id":8,"result":{"Err":{"code":100,"error":"UnknownUUIDResource","message":"..."}}}
 //! {"proto":1,"epoch":4711,"seq":12,"kind":"network_created_item","changes":[{"op":"created","row":{...}}]}
 //! {"proto":1,"epoch":4711,"seq":12}
@@ -97,6 +99,44 @@ pub enum Op {
     Snapshot,
     /// Liveness check; answered with [`Reply::Pong`].
     Ping,
+    /// Runs one of vnmgr's services (the original's service routes, which do more than write
+    /// the row they name); answered with [`Reply::Called`].
+    Call(ServiceCall),
+}
+
+/// A vnmgr service a client can invoke by name. Like every [`Op`], one transaction and one
+/// event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceCall {
+    /// Allocates an address for `interface` from lease policy `lease_policy` (the original's
+    /// `POST /lease_policies/:uuid/ip_leases`): a new `ip_addresses` + `ip_leases` row on the
+    /// interface's first MAC lease, in the policy's lease and retention containers.
+    AllocateLease { lease_policy: Key, interface: Key },
+    /// Attaches an existing lease to an interface (the original's `PUT
+    /// /ip_leases/:uuid/attach`): given `mac_lease`, to that MAC lease and its interface;
+    /// given only `interface`, to the interface's first MAC lease.
+    AttachLease {
+        ip_lease: Key,
+        #[serde(default)]
+        interface: Option<Key>,
+        #[serde(default)]
+        mac_lease: Option<Key>,
+    },
+    /// Detaches a lease from its interface and MAC lease and marks its retentions released
+    /// now (the original's `PUT /ip_leases/:uuid/release`); the address stays reserved.
+    ReleaseLease { ip_lease: Key },
+}
+
+impl ServiceCall {
+    /// The call's name as on the wire (`allocate_lease`, …), for logs and errors.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::AllocateLease { .. } => "allocate_lease",
+            Self::AttachLease { .. } => "attach_lease",
+            Self::ReleaseLease { .. } => "release_lease",
+        }
+    }
 }
 
 impl Op {
@@ -112,6 +152,7 @@ impl Op {
             Self::Unrelate { .. } => "unrelate",
             Self::Snapshot => "snapshot",
             Self::Ping => "ping",
+            Self::Call(_) => "call",
         }
     }
 }
@@ -136,6 +177,12 @@ pub enum Reply {
     Snapshot(Snapshot<RowValue>),
     /// Answer to [`Op::Ping`].
     Pong,
+    /// Answer to [`Op::Call`]: the row the call is about (the allocated, attached or
+    /// released lease) and every change the call made, as in its event.
+    Called {
+        row: RowValue,
+        changes: Vec<Change<RowValue>>,
+    },
 }
 
 impl Reply {
@@ -147,6 +194,7 @@ impl Reply {
             Self::Deleted(_) => "deleted",
             Self::Snapshot(_) => "snapshot",
             Self::Pong => "pong",
+            Self::Called { .. } => "called",
         }
     }
 }
@@ -565,6 +613,20 @@ mod tests {
             },
             Op::Snapshot,
             Op::Ping,
+            Op::Call(ServiceCall::AllocateLease {
+                lease_policy: Key::Uuid(
+                    Uuid::parse_for(ResourceKind::LeasePolicy, "lp-1").unwrap(),
+                ),
+                interface: Key::Id(4),
+            }),
+            Op::Call(ServiceCall::AttachLease {
+                ip_lease: Key::Id(1),
+                interface: None,
+                mac_lease: Some(Key::Id(2)),
+            }),
+            Op::Call(ServiceCall::ReleaseLease {
+                ip_lease: Key::Id(1),
+            }),
         ];
         for (id, op) in ops.into_iter().enumerate() {
             let req = Request { id: id as u64, op };

@@ -42,6 +42,10 @@ pub enum StoreError {
     #[error("unsupported database url {0:?}: expected sqlite://PATH, sqlite::memory: or mysql://…")]
     UnsupportedUrl(String),
 
+    /// An SQLite URL's `synchronous` parameter is neither `normal` nor `full`.
+    #[error("database url {url:?}: synchronous={value:?} is not supported; use normal or full")]
+    BadSynchronous { url: String, value: String },
+
     /// Any other database error (a bug in a query, a constraint the model does not know).
     #[error("database error")]
     Database(#[source] sqlx::Error),

@@ -9,14 +9,12 @@
     clippy::indexing_slicing
 )]
 
-mod support;
-
 use model::{
     AnyRecord, Datapath, DatapathNetwork, Dpid, IpAddress, IpLease, IpRangeGroup, LeasePolicy,
     LeasePolicyBaseNetwork, MacAddress, Network, NetworkMode, Record, Table,
 };
 use store::{Change, ChangeOp, Filter, Store, StoreError};
-use support::MariaDb;
+use testkit::mariadb::MariaDb;
 
 const T0: i64 = 1_700_000_000;
 

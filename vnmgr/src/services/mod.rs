@@ -149,6 +149,17 @@ pub async fn allocate_lease(
     .await
 }
 
+/// Releases lease `lease_id` now (the original's `PUT /ip_leases/:uuid/release`, and what
+/// the retention timer does when `lease_time` has passed): detached from its interface and
+/// MAC lease, its retentions released at `ctx.now`; the address stays reserved.
+pub async fn release_lease(
+    tx: &mut Tx,
+    lease_id: model::Id,
+    ctx: &ServiceContext,
+) -> Result<(), StoreError> {
+    retention::release(tx, lease_id, ctx.now).await
+}
+
 /// Inserts a row whose uuid is generated, drawing a new uuid if the drawn one is taken.
 async fn insert_with_new_uuid<R, F>(
     tx: &mut Tx,

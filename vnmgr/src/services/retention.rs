@@ -74,7 +74,7 @@ fn due(container: &IpRetentionContainer, retention: &IpRetention, now: Timestamp
 }
 
 /// Releases lease `lease_id`: detached from its interface, its retentions released now.
-async fn release(tx: &mut Tx, lease_id: Id, now: Timestamp) -> Result<(), StoreError> {
+pub(super) async fn release(tx: &mut Tx, lease_id: Id, now: Timestamp) -> Result<(), StoreError> {
     let Some(lease) = tx.get::<IpLease>(lease_id).await? else {
         return Ok(());
     };

@@ -1,8 +1,10 @@
 //! Test helpers: the `vnmgr` binary as a child process, RPC clients and replicas on it, and
-//! a private MariaDB server ([`mariadb`]).
+//! a private MariaDB server ([`mariadb`], from `testkit`).
 #![allow(dead_code)]
 
-pub mod mariadb;
+// Only the outage tests use it.
+#[allow(unused_imports)]
+pub use testkit::mariadb;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};

@@ -27,6 +27,7 @@ fn required() -> bool {
 }
 
 /// A running private MariaDB server.
+#[derive(Debug)]
 pub struct MariaDb {
     dir: TempDir,
     server: PathBuf,

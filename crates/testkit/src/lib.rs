@@ -1,0 +1,12 @@
+//! Test support shared by vnet's crates, used only as a dev-dependency.
+//!
+//! * [`mariadb`]: a private MariaDB server per test, for the store's suite on MariaDB and
+//!   vnmgr's outage tests and benchmark.
+//!
+//! Helpers here panic on failure (they are test fixtures: a failed setup is a failed test),
+//! which is why the workspace's `unwrap`/`expect`/`panic` lints are allowed in this crate.
+
+#![forbid(unsafe_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod mariadb;

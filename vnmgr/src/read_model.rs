@@ -1,0 +1,241 @@
+//! The read model: every live row, in memory, exactly as of the last committed change set.
+//!
+//! vnmgr is the only client of its database, so after loading every live row once at start it
+//! can follow the database by applying each committed transaction's changes, in commit order,
+//! under the same lock that publishes the event. Show, list and snapshot are then answered
+//! from memory: they never wait for the write lock (a snapshot takes it only to read
+//! `(epoch, seq)` and to take cheap copies of the tables) and never touch the database.
+//!
+//! Tables are behind `Arc`s: a snapshot keeps the tables it copied while it serialises them,
+//! outside every lock; a writer that changes a table a snapshot still holds copies that one
+//! table first (`Arc::make_mut`). The model applies changes; it does not decide whether they
+//! are right (the store and the services do, inside the transaction).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use model::{AnyRecord, Id, SqlValue, Table, Uuid};
+use store::{ChangeOp, Filter, StoreError, Tx};
+
+/// The live rows of one table.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TableRows {
+    /// By id, so lists come out in the database's `ORDER BY id` order.
+    by_id: BTreeMap<Id, AnyRecord>,
+    by_uuid: HashMap<Uuid, Id>,
+}
+
+impl TableRows {
+    pub(crate) fn rows(&self) -> impl Iterator<Item = &AnyRecord> {
+        self.by_id.values()
+    }
+
+    fn put(&mut self, row: AnyRecord) {
+        if let Some(uuid) = row.uuid() {
+            self.by_uuid.insert(uuid, row.id());
+        }
+        self.by_id.insert(row.id(), row);
+    }
+
+    fn remove(&mut self, id: Id) {
+        if let Some(old) = self.by_id.remove(&id)
+            && let Some(uuid) = old.uuid()
+            && self.by_uuid.get(&uuid) == Some(&id)
+        {
+            self.by_uuid.remove(&uuid);
+        }
+    }
+}
+
+/// Every live row of every table.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ReadModel {
+    tables: HashMap<Table, Arc<TableRows>>,
+}
+
+impl ReadModel {
+    /// Reads every live row through `tx`.
+    pub(crate) async fn load(tx: &mut Tx) -> Result<Self, StoreError> {
+        let mut model = Self::default();
+        for &table in Table::ALL {
+            let mut rows = TableRows::default();
+            for row in tx.find_any(table, &Filter::new()).await? {
+                rows.put(row);
+            }
+            model.tables.insert(table, Arc::new(rows));
+        }
+        Ok(model)
+    }
+
+    /// Applies one committed transaction's changes, in order.
+    pub(crate) fn apply(&mut self, changes: &[store::Change]) {
+        for change in changes {
+            let table = self.tables.entry(change.row.table()).or_default();
+            let rows = Arc::make_mut(table);
+            match change.op {
+                ChangeOp::Created | ChangeOp::Updated => rows.put(change.row.clone()),
+                ChangeOp::Deleted => rows.remove(change.row.id()),
+            }
+        }
+    }
+
+    pub(crate) fn get(&self, table: Table, id: Id) -> Option<AnyRecord> {
+        self.tables.get(&table)?.by_id.get(&id).cloned()
+    }
+
+    pub(crate) fn get_by_uuid(&self, table: Table, uuid: &Uuid) -> Option<AnyRecord> {
+        let rows = self.tables.get(&table)?;
+        rows.by_uuid
+            .get(uuid)
+            .and_then(|id| rows.by_id.get(id))
+            .cloned()
+    }
+
+    /// The number of live rows of `table` whose columns equal `filter` (`(column index,
+    /// value)`, `Null` matching a null column as SQL's `IS NULL` does), and `limit` of them
+    /// from `offset` on, by id: what the store's `list` answers.
+    pub(crate) fn list(
+        &self,
+        table: Table,
+        filter: &[(usize, SqlValue)],
+        limit: u64,
+        offset: u64,
+    ) -> (u64, Vec<AnyRecord>) {
+        let Some(rows) = self.tables.get(&table) else {
+            return (0, Vec::new());
+        };
+        let offset = usize::try_from(offset).unwrap_or(usize::MAX);
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        if filter.is_empty() {
+            let total = rows.by_id.len() as u64;
+            let page = rows.rows().skip(offset).take(limit).cloned().collect();
+            return (total, page);
+        }
+        let mut total = 0u64;
+        let mut page = Vec::new();
+        for row in rows.rows() {
+            let values = row.to_values();
+            if filter.iter().all(|(i, v)| values.get(*i) == Some(v)) {
+                let index = usize::try_from(total).unwrap_or(usize::MAX);
+                if index >= offset && page.len() < limit {
+                    page.push(row.clone());
+                }
+                total += 1;
+            }
+        }
+        (total, page)
+    }
+
+    /// Cheap copies of every table, in [`Table::ALL`] order, to serialise outside the locks.
+    pub(crate) fn tables(&self) -> Vec<Arc<TableRows>> {
+        Table::ALL
+            .iter()
+            .filter_map(|t| self.tables.get(t).cloned())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use model::{Network, NetworkMode, Record, SqlValue};
+    use store::Store;
+
+    use super::*;
+
+    fn network(uuid: &str, net: &str, segment_id: Option<i64>) -> Network {
+        Network {
+            id: 0,
+            uuid: uuid.parse().unwrap(),
+            display_name: format!("network {uuid}"),
+            ipv4_network: net.parse().unwrap(),
+            ipv4_prefix: 24,
+            mode: NetworkMode::Virtual,
+            domain_name: "example.test".into(),
+            segment_id,
+            created_at: 0,
+            updated_at: 0,
+            deleted_at: None,
+        }
+    }
+
+    /// After creates, updates, deletes and a uuid reused after its delete, the model applied
+    /// change by change answers get, get_by_uuid and list exactly as the database does.
+    #[tokio::test]
+    async fn the_model_answers_as_the_database_after_every_kind_of_change() {
+        let store = Store::open("sqlite::memory:").await.unwrap();
+        let mut tx = store.begin(1).await.unwrap();
+        let mut model = ReadModel::load(&mut tx).await.unwrap();
+        tx.rollback().await.unwrap();
+
+        let mut tx = store.begin(2).await.unwrap();
+        for i in 0..6 {
+            let segment = (i % 2 == 0).then_some(7);
+            tx.insert(network(
+                &format!("nw-n{i}"),
+                &format!("10.0.{i}.0"),
+                segment,
+            ))
+            .await
+            .unwrap();
+        }
+        model.apply(&tx.commit().await.unwrap());
+
+        let mut tx = store.begin(3).await.unwrap();
+        let mut second: Network = tx.require(2).await.unwrap();
+        second.display_name = "renamed".into();
+        tx.update(second).await.unwrap();
+        tx.delete::<Network>(3).await.unwrap();
+        tx.insert(network("nw-n2", "10.0.9.0", None)).await.unwrap();
+        model.apply(&tx.commit().await.unwrap());
+
+        let mut tx = store.begin(4).await.unwrap();
+        for id in 0..10 {
+            assert_eq!(
+                model.get(Table::Networks, id),
+                tx.get_any(Table::Networks, id).await.unwrap(),
+                "id {id}"
+            );
+        }
+        for name in ["nw-n0", "nw-n2", "nw-n5", "nw-n9"] {
+            let uuid: Uuid = name.parse().unwrap();
+            let stored = tx.get_by_uuid::<Network>(&uuid).await.unwrap();
+            assert_eq!(
+                model.get_by_uuid(Table::Networks, &uuid),
+                stored.map(Record::into_any),
+                "{name}"
+            );
+        }
+        let columns = Table::Networks.columns();
+        let index = |name: &str| columns.iter().position(|c| c.name == name).unwrap();
+        let filters: Vec<Vec<(&str, SqlValue)>> = vec![
+            vec![],
+            vec![("segment_id", SqlValue::Null)],
+            vec![("segment_id", SqlValue::Int(7))],
+            vec![("display_name", SqlValue::Text("renamed".into()))],
+            vec![("uuid", SqlValue::Text("n2".into()))],
+            vec![
+                ("segment_id", SqlValue::Int(7)),
+                ("ipv4_prefix", SqlValue::Int(24)),
+            ],
+        ];
+        for conditions in filters {
+            let mut filter = Filter::new();
+            for (name, value) in &conditions {
+                filter = filter.eq(*name, value.clone());
+            }
+            let by_index: Vec<(usize, SqlValue)> = conditions
+                .iter()
+                .map(|(name, value)| (index(name), value.clone()))
+                .collect();
+            for (limit, offset) in [(30, 0), (2, 1), (1, 4), (5, 10)] {
+                let (total, rows) = tx.list::<Network>(&filter, limit, offset).await.unwrap();
+                let rows: Vec<AnyRecord> = rows.into_iter().map(Record::into_any).collect();
+                assert_eq!(
+                    model.list(Table::Networks, &by_index, limit, offset),
+                    (total, rows),
+                    "{conditions:?} limit {limit} offset {offset}"
+                );
+            }
+        }
+    }
+}
