@@ -12,7 +12,7 @@
 
 use std::fmt;
 
-use crate::buf::{Put, Reader, pad8, pad8_len, patch_len16, zeros};
+use crate::buf::{Put, Reader, pad8, pad8_len, patch_len16, put_tlv16, zeros};
 use crate::error::{DecodeError, DecodeErrorKind, EncodeError};
 use crate::nicira::{NX_VENDOR_ID, NxAction, fmt_hex_bytes};
 use crate::oxm::Oxm;
@@ -527,12 +527,12 @@ impl Action {
                         reason: "Nicira actions are Action::Nx (NxAction::Unknown when raw)",
                     });
                 }
-                let start = out.len();
-                out.put16(EXPERIMENTER);
-                out.put16(0);
-                out.put32(*experimenter);
-                out.put_bytes(data);
-                patch_len16(out, start + 2, start, "experimenter action")?;
+                put_tlv16(
+                    out,
+                    EXPERIMENTER,
+                    &[&experimenter.to_be_bytes(), data],
+                    "experimenter action",
+                )?;
             }
             Action::Unknown { ty, data } => {
                 if !(4 + data.len()).is_multiple_of(8) {
@@ -541,11 +541,7 @@ impl Action {
                         reason: "4 + its length must be a multiple of 8",
                     });
                 }
-                let start = out.len();
-                out.put16(*ty);
-                out.put16(0);
-                out.put_bytes(data);
-                patch_len16(out, start + 2, start, "action")?;
+                put_tlv16(out, *ty, &[data], "action")?;
             }
         }
         Ok(())

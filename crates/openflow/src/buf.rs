@@ -219,6 +219,23 @@ pub fn patch_len16(
     Ok(())
 }
 
+/// Appends a TLV element: a 16-bit type, a 16-bit length that counts the whole element, then
+/// `parts` back to back (used for raw actions and instructions kept as found on the wire).
+pub fn put_tlv16(
+    out: &mut Vec<u8>,
+    ty: u16,
+    parts: &[&[u8]],
+    what: &'static str,
+) -> Result<(), EncodeError> {
+    let start = out.len();
+    out.extend_from_slice(&ty.to_be_bytes());
+    out.extend_from_slice(&[0, 0]);
+    for p in parts {
+        out.extend_from_slice(p);
+    }
+    patch_len16(out, start + 2, start, what)
+}
+
 /// Big-endian writers for `Vec<u8>`.
 pub trait Put {
     /// Appends one byte.

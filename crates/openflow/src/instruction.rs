@@ -9,7 +9,7 @@
 use std::fmt;
 
 use crate::action::{Action, Actions, exact_len, pad_is_zero};
-use crate::buf::{Put, Reader, patch_len16};
+use crate::buf::{Put, Reader, patch_len16, put_tlv16};
 use crate::error::{DecodeError, DecodeErrorKind, EncodeError};
 use crate::nicira::fmt_hex_bytes;
 
@@ -227,12 +227,12 @@ impl Instruction {
                         reason: "its length must be a multiple of 8",
                     });
                 }
-                let start = out.len();
-                out.put16(ofpit::EXPERIMENTER);
-                out.put16(0);
-                out.put32(*experimenter);
-                out.put_bytes(data);
-                patch_len16(out, start + 2, start, "experimenter instruction")?;
+                put_tlv16(
+                    out,
+                    ofpit::EXPERIMENTER,
+                    &[&experimenter.to_be_bytes(), data],
+                    "experimenter instruction",
+                )?;
             }
             Instruction::Unknown { ty, data } => {
                 if !(4 + data.len()).is_multiple_of(8) {
@@ -241,11 +241,7 @@ impl Instruction {
                         reason: "4 + its length must be a multiple of 8",
                     });
                 }
-                let start = out.len();
-                out.put16(*ty);
-                out.put16(0);
-                out.put_bytes(data);
-                patch_len16(out, start + 2, start, "instruction")?;
+                put_tlv16(out, *ty, &[data], "instruction")?;
             }
         }
         Ok(())
