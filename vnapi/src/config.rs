@@ -1,0 +1,172 @@
+//! vnapi's configuration: a TOML file, environment variables and command-line flags (a flag
+//! beats the environment, which beats the file, which beats the default). The file is
+//! `--config PATH` (or `VNAPI_CONFIG`), else `/etc/openvnet/vnapi.toml` when it exists. A key
+//! the file does not know is an error naming it.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::Parser;
+use serde::Deserialize;
+
+/// Where the configuration file is looked for when none is given.
+pub const DEFAULT_CONFIG_PATH: &str = "/etc/openvnet/vnapi.toml";
+/// The original's port, on loopback.
+pub const DEFAULT_BIND: &str = "127.0.0.1:9090";
+/// How long one call to vnmgr may take before the request answers 503 (ms).
+pub const DEFAULT_RPC_TIMEOUT_MS: u64 = 5000;
+
+/// Command-line flags; each also read from its `VNAPI_*` environment variable.
+#[derive(Debug, Clone, Default, Parser)]
+#[command(
+    name = "vnapi",
+    version,
+    about = "The vnet REST API (OpenVNet /api/1.0)"
+)]
+pub struct Flags {
+    /// TOML configuration file [default: /etc/openvnet/vnapi.toml if it exists]
+    #[arg(long, env = "VNAPI_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// HTTP address to listen on [default: 127.0.0.1:9090]
+    #[arg(long, env = "VNAPI_BIND", value_name = "ADDR")]
+    pub bind: Option<String>,
+    /// vnmgr's RPC endpoint [default: tcp://127.0.0.1:9102]
+    #[arg(long, env = "VNAPI_RPC_ENDPOINT", value_name = "ENDPOINT")]
+    pub rpc_endpoint: Option<String>,
+    /// Milliseconds one vnmgr call may take before 503 [default: 5000]
+    #[arg(long, env = "VNAPI_RPC_TIMEOUT_MS", value_name = "MS")]
+    pub rpc_timeout_ms: Option<u64>,
+    /// Bearer token every request must carry (none: no authentication)
+    #[arg(
+        long,
+        env = "VNAPI_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+}
+
+/// The configuration file's keys, all optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub bind: Option<String>,
+    pub rpc_endpoint: Option<String>,
+    pub rpc_timeout_ms: Option<u64>,
+    pub token: Option<String>,
+}
+
+/// The effective configuration.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub rpc_endpoint: String,
+    pub rpc_timeout: Duration,
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("rpc_endpoint", &self.rpc_endpoint)
+            .field("rpc_timeout", &self.rpc_timeout)
+            .field("token", &self.token.as_ref().map(|_| "<set>"))
+            .finish()
+    }
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{key}: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+impl FileConfig {
+    pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })
+    }
+
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(path, &text)
+    }
+}
+
+impl Config {
+    /// Reads the file the flags name (or the default file when present) and merges.
+    pub fn load(flags: Flags) -> Result<Self, ConfigError> {
+        let file = match &flags.config {
+            Some(path) => FileConfig::load(path)?,
+            None if Path::new(DEFAULT_CONFIG_PATH).exists() => {
+                FileConfig::load(Path::new(DEFAULT_CONFIG_PATH))?
+            }
+            None => FileConfig::default(),
+        };
+        Self::merge(flags, file)
+    }
+
+    pub fn merge(flags: Flags, file: FileConfig) -> Result<Self, ConfigError> {
+        let bind = flags
+            .bind
+            .or(file.bind)
+            .unwrap_or_else(|| DEFAULT_BIND.to_owned());
+        let bind = bind.parse().map_err(|e| ConfigError::Invalid {
+            key: "bind",
+            message: format!("invalid address {bind:?} ({e}); expected e.g. {DEFAULT_BIND}"),
+        })?;
+        let token = flags.token.or(file.token).filter(|t| !t.is_empty());
+        Ok(Self {
+            bind,
+            rpc_endpoint: flags
+                .rpc_endpoint
+                .or(file.rpc_endpoint)
+                .unwrap_or_else(|| proto::DEFAULT_RPC_ENDPOINT.to_owned()),
+            rpc_timeout: Duration::from_millis(
+                flags
+                    .rpc_timeout_ms
+                    .or(file.rpc_timeout_ms)
+                    .unwrap_or(DEFAULT_RPC_TIMEOUT_MS),
+            ),
+            token,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_the_file_and_unknown_keys_are_refused() {
+        let file = FileConfig::parse(
+            Path::new("x.toml"),
+            "bind = \"0.0.0.0:80\"\ntoken = \"s\"\n",
+        );
+        let file = file.unwrap_or_default();
+        let flags = Flags {
+            bind: Some("127.0.0.1:1".to_owned()),
+            ..Flags::default()
+        };
+        let config = Config::merge(flags, file).ok();
+        assert_eq!(config.as_ref().map(|c| c.bind.port()), Some(1));
+        assert_eq!(config.and_then(|c| c.token), Some("s".to_owned()));
+        assert!(FileConfig::parse(Path::new("x.toml"), "tokn = \"s\"").is_err());
+    }
+}

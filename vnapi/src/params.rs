@@ -1,0 +1,233 @@
+//! Request parameters: read from the query string and from a form or JSON body (the
+//! original merged them all), checked against a route's declared parameters and converted to
+//! the JSON vnmgr expects.
+
+use std::str::FromStr;
+
+use model::{Dpid, MacAddr, ModelError, Uuid, parse_ipv4};
+use serde_json::{Map, Value};
+
+use crate::error::Failure;
+use crate::routes::{Param, ParamType, Route};
+
+/// The raw parameters of one request, by name; a later source overrides an earlier one
+/// (query string first, then the body).
+pub type RawParams = Map<String, Value>;
+
+/// Adds the pairs of an `application/x-www-form-urlencoded` text (a query string or a form
+/// body).
+pub fn add_urlencoded(into: &mut RawParams, text: &[u8]) {
+    for (name, value) in form_urlencoded::parse(text) {
+        into.insert(name.into_owned(), Value::String(value.into_owned()));
+    }
+}
+
+/// Adds the members of a JSON object body; anything else is error 110.
+pub fn add_json(into: &mut RawParams, body: &[u8]) -> Result<(), Failure> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(members)) => {
+            into.extend(members);
+            Ok(())
+        }
+        Ok(_) => Err(Failure::argument(
+            "the JSON body must be an object of parameters",
+        )),
+        Err(e) => Err(Failure::argument(format!(
+            "the JSON body is malformed: {e}"
+        ))),
+    }
+}
+
+/// Checks `raw` against what `route` accepts and converts every value: an unknown name is
+/// error 110 listing the accepted ones, a missing required parameter 111, a bad uuid 101, any
+/// other bad value 110. Returns the fields keyed by the names vnmgr knows them by.
+pub fn check(route: &Route, raw: RawParams) -> Result<Map<String, Value>, Failure> {
+    let mut fields = Map::new();
+    for (name, value) in raw {
+        let Some(param) = route.accepted().find(|p| p.name == name) else {
+            let accepted: Vec<&str> = route.accepted().map(|p| p.name).collect();
+            let accepted = if accepted.is_empty() {
+                "it takes none".to_owned()
+            } else {
+                format!("accepted: {}", accepted.join(", "))
+            };
+            return Err(Failure::argument(format!(
+                "unknown parameter {} for {} {}; {accepted}",
+                quoted(&name),
+                route.method.openapi_name().to_uppercase(),
+                route.path
+            )));
+        };
+        fields.insert(param.field_name().to_owned(), convert(param, value)?);
+    }
+    if let Some(missing) = route
+        .accepted()
+        .find(|p| p.required && !fields.contains_key(p.field_name()))
+    {
+        return Err(ModelError::MissingArgument {
+            field: missing.name.into(),
+        }
+        .into());
+    }
+    Ok(fields)
+}
+
+/// A name or value for an error message, cut short if long (a 1 MB parameter must not come
+/// back whole).
+fn quoted(text: &str) -> String {
+    const MAX: usize = 64;
+    match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{:?}…", text.get(..cut).unwrap_or_default()),
+        None => format!("{text:?}"),
+    }
+}
+
+fn invalid(param: &Param, value: &Value, reason: impl Into<String>) -> Failure {
+    let shown = match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    ModelError::InvalidArgument {
+        field: param.name.into(),
+        value: quoted(&shown),
+        reason: reason.into(),
+    }
+    .into()
+}
+
+/// The longest value a parameter other than free text may have.
+const MAX_TOKEN_LEN: usize = 64;
+
+/// The value of `param` as vnmgr takes it.
+pub fn convert(param: &Param, value: Value) -> Result<Value, Failure> {
+    let text = match &value {
+        Value::String(s) => Some(s.as_str()),
+        _ => None,
+    };
+    // Only free text may be long; a shorter cap keeps a huge value out of parse errors.
+    if param.ty != ParamType::Text && text.is_some_and(|t| t.len() > MAX_TOKEN_LEN) {
+        return Err(invalid(param, &value, "far too long for this parameter"));
+    }
+    match param.ty {
+        ParamType::Text => match text {
+            Some(_) => Ok(value),
+            None => Err(invalid(param, &value, "expected a string")),
+        },
+        ParamType::Int { min, max } => {
+            let n = match (&value, text) {
+                (Value::Number(n), _) => n.as_i64(),
+                (_, Some(t)) => t.trim().parse::<i64>().ok(),
+                _ => None,
+            };
+            match n {
+                Some(n) if (min..=max).contains(&n) => Ok(Value::from(n)),
+                Some(_) => Err(invalid(
+                    param,
+                    &value,
+                    format!("expected an integer in {min}..{max}"),
+                )),
+                None => Err(invalid(param, &value, "expected an integer")),
+            }
+        }
+        ParamType::Bool => match (&value, text) {
+            (Value::Bool(b), _) => Ok(Value::Bool(*b)),
+            (_, Some("true" | "1")) => Ok(Value::Bool(true)),
+            (_, Some("false" | "0")) => Ok(Value::Bool(false)),
+            _ => Err(invalid(param, &value, "expected true or false")),
+        },
+        ParamType::Uuid(kind) => {
+            let Some(t) = text else {
+                return Err(ModelError::InvalidUuid {
+                    field: param.name.into(),
+                    value: quoted(&value.to_string()),
+                    reason: format!("expected a string such as {}-abcd1234", kind.prefix()),
+                }
+                .into());
+            };
+            let uuid = Uuid::parse_for(kind, t).map_err(|e| e.for_field(param.name))?;
+            Ok(Value::String(uuid.to_string()))
+        }
+        ParamType::Ipv4 => match text.map(parse_ipv4) {
+            Some(Ok(addr)) => Ok(Value::String(addr.to_string())),
+            Some(Err(e)) => Err(e.for_field(param.name).into()),
+            None => Err(invalid(
+                param,
+                &value,
+                "expected a dotted-quad IPv4 address",
+            )),
+        },
+        ParamType::Mac => match text.map(MacAddr::from_str) {
+            Some(Ok(mac)) => Ok(Value::String(mac.to_string())),
+            Some(Err(e)) => Err(e.for_field(param.name).into()),
+            None => Err(invalid(
+                param,
+                &value,
+                "expected a MAC address such as 52:54:00:12:34:56",
+            )),
+        },
+        ParamType::Dpid => {
+            let dpid = match (&value, text) {
+                (_, Some(t)) => {
+                    Dpid::from_str(t).map_err(|e| Failure::from(e.for_field(param.name)))?
+                }
+                (Value::Number(n), _) => match n.as_u64() {
+                    Some(n) => Dpid(n),
+                    None => return Err(invalid(param, &value, "expected a hexadecimal dpid")),
+                },
+                _ => return Err(invalid(param, &value, "expected a hexadecimal dpid")),
+            };
+            Ok(Value::String(dpid.to_string()))
+        }
+        ParamType::Enum(values) => match text {
+            Some(t) if values.contains(&t) => Ok(value),
+            _ => Err(invalid(
+                param,
+                &value,
+                format!("accepted values: {}", values.join(", ")),
+            )),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn p(ty: ParamType) -> Param {
+        Param::opt("x", ty)
+    }
+
+    #[test]
+    fn text_from_a_query_becomes_typed_json() {
+        let int = p(ParamType::Int { min: 1, max: 32 });
+        assert_eq!(convert(&int, json!("24")).ok(), Some(json!(24)));
+        assert_eq!(convert(&int, json!(24)).ok(), Some(json!(24)));
+        assert_eq!(convert(&int, json!("33")).map_err(|f| f.code), Err(110));
+        assert_eq!(
+            convert(&p(ParamType::Bool), json!("1")).ok(),
+            Some(json!(true))
+        );
+        assert_eq!(
+            convert(&p(ParamType::Dpid), json!("aabb")).ok(),
+            Some(json!("0x000000000000aabb"))
+        );
+        assert_eq!(
+            convert(&p(ParamType::Dpid), json!("xyz")).map_err(|f| f.code),
+            Err(110)
+        );
+        let uuid = p(ParamType::Uuid(model::ResourceKind::Network));
+        assert_eq!(convert(&uuid, json!("dp-1")).map_err(|f| f.code), Err(101));
+        assert_eq!(convert(&uuid, json!("nw-1")).ok(), Some(json!("nw-1")));
+    }
+
+    #[test]
+    fn long_values_are_cut_in_messages() {
+        let long = "a".repeat(1 << 20);
+        let failure = convert(&p(ParamType::Ipv4), json!(long)).err();
+        assert!(failure.is_some_and(|f| f.message.len() < 1000));
+    }
+}

@@ -1,0 +1,270 @@
+//! The HTTP side: the axum router built from the route table, the one handler every route
+//! shares, and bearer-token authentication.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{RawPathParams, Request, State};
+use axum::http::{HeaderMap, Method as HttpMethod, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, MethodRouter, get};
+use model::Uuid;
+use proto::{Key, RpcClient};
+use serde_json::{Map, Value, json};
+
+use crate::error::Failure;
+use crate::openapi;
+use crate::params::{self, RawParams};
+use crate::routes::{Action, Method, PathRole, Route, route_table};
+
+/// The largest request body read; larger bodies are refused with 400.
+pub const MAX_BODY_BYTES: usize = 2 << 20;
+
+/// The API root and its alias (reference §3.1).
+pub const API_ROOTS: &[&str] = &["/api/1.0", "/api"];
+
+/// What every request needs: the vnmgr client and the token, if one is required.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub vnmgr: RpcClient,
+    pub token: Option<Arc<str>>,
+}
+
+/// The whole HTTP API: every route of [`route_table`] plus `/openapi.json` under each of
+/// [`API_ROOTS`], behind the token check when a token is configured.
+pub fn router(state: AppState) -> Router {
+    let mut api: Router<AppState> = Router::new();
+    let mut paths: Vec<&str> = Vec::new();
+    for route in route_table() {
+        if !paths.contains(&route.path.as_str()) {
+            paths.push(&route.path);
+        }
+    }
+    for path in paths {
+        let mut methods: MethodRouter<AppState> = MethodRouter::new();
+        for route in route_table().iter().filter(|r| r.path == path) {
+            methods = methods.on(filter(route.method), move |state, path, request| {
+                serve_route(route, state, path, request)
+            });
+        }
+        api = api.route(path, methods);
+    }
+    api = api.route(
+        "/openapi.json",
+        get(|| async { axum::Json(openapi::document()) }),
+    );
+    let api = api.method_not_allowed_fallback(method_not_allowed);
+
+    let mut app = Router::new();
+    for root in API_ROOTS {
+        app = app.nest(root, api.clone());
+    }
+    app.fallback(|request: Request| async move {
+        Failure::no_route(request.uri().path()).into_response()
+    })
+    .layer(middleware::from_fn_with_state(state.clone(), require_token))
+    .with_state(state)
+}
+
+fn filter(method: Method) -> MethodFilter {
+    match method {
+        Method::Get => MethodFilter::GET,
+        Method::Post => MethodFilter::POST,
+        Method::Put => MethodFilter::PUT,
+        Method::Delete => MethodFilter::DELETE,
+    }
+}
+
+async fn method_not_allowed(method: HttpMethod, request: Request) -> Response {
+    Failure::method_not_allowed(method.as_str(), request.uri().path()).into_response()
+}
+
+/// Refuses, with 401 and before anything else runs, a request without the configured token.
+async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if let Some(token) = &state.token
+        && !bearer_matches(request.headers(), token)
+    {
+        return Failure::unauthorized().into_response();
+    }
+    next.run(request).await
+}
+
+fn bearer_matches(headers: &HeaderMap, token: &str) -> bool {
+    let Some(given) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    else {
+        return false;
+    };
+    // Compare in time independent of where the first difference is.
+    given.len() == token.len()
+        && given
+            .bytes()
+            .zip(token.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+async fn serve_route(
+    route: &'static Route,
+    State(state): State<AppState>,
+    path: RawPathParams,
+    request: Request,
+) -> Response {
+    let path: Vec<(String, String)> = path
+        .iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    match answer(route, &state.vnmgr, &path, request).await {
+        Ok(body) => axum::Json(body).into_response(),
+        Err(failure) => failure.into_response(),
+    }
+}
+
+/// Reads every parameter of the request: the query string, then a form or JSON body.
+async fn read_params(request: Request) -> Result<RawParams, Failure> {
+    let mut raw = RawParams::new();
+    if let Some(query) = request.uri().query() {
+        params::add_urlencoded(&mut raw, query.as_bytes());
+    }
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default();
+    let body: Body = request.into_body();
+    let bytes = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
+        Failure::argument(format!(
+            "the request body is larger than {MAX_BODY_BYTES} bytes"
+        ))
+    })?;
+    if bytes.is_empty() {
+        return Ok(raw);
+    }
+    match content_type.as_str() {
+        "application/json" | "text/json" => params::add_json(&mut raw, &bytes)?,
+        "application/x-www-form-urlencoded" | "" => params::add_urlencoded(&mut raw, &bytes),
+        other => {
+            return Err(Failure::argument(format!(
+                "unsupported content type {other:?}: send application/json, text/json or application/x-www-form-urlencoded"
+            )));
+        }
+    }
+    Ok(raw)
+}
+
+/// The uuid in path segment `name`: 101 when malformed or of another kind.
+fn path_uuid(
+    route: &Route,
+    path: &[(String, String)],
+    role: fn(&PathRole) -> bool,
+) -> Result<Option<(Uuid, PathRole)>, Failure> {
+    let Some(param) = route.path_params.iter().find(|p| role(&p.role)) else {
+        return Ok(None);
+    };
+    let text = path
+        .iter()
+        .find(|(k, _)| k == param.name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default();
+    let uuid = Uuid::parse_for(param.kind, text).map_err(|e| e.for_field(param.name))?;
+    Ok(Some((uuid, param.role)))
+}
+
+/// The id of the row `uuid` names (error 100 when there is none).
+async fn row_id(vnmgr: &RpcClient, uuid: Uuid) -> Result<Value, Failure> {
+    let row = vnmgr.show(uuid.kind().table(), Key::Uuid(uuid)).await?;
+    Ok(row.get("id").cloned().unwrap_or(Value::Null))
+}
+
+async fn answer(
+    route: &'static Route,
+    vnmgr: &RpcClient,
+    path: &[(String, String)],
+    request: Request,
+) -> Result<Value, Failure> {
+    let mut fields = params::check(route, read_params(request).await?)?;
+    let target = path_uuid(route, path, |r| *r == PathRole::Target)?;
+    let parent = path_uuid(route, path, |r| matches!(r, PathRole::Parent { .. }))?;
+    let parent = match parent {
+        Some((uuid, PathRole::Parent { fk })) => Some((fk, row_id(vnmgr, uuid).await?)),
+        _ => None,
+    };
+    let target_key = || {
+        target
+            .map(|(uuid, _)| Key::Uuid(uuid))
+            .ok_or_else(|| Failure::argument("this route names no row"))
+    };
+    match route.action {
+        Action::Create => {
+            if let Some((fk, id)) = parent {
+                fields.insert(fk.to_owned(), id);
+            }
+            Ok(vnmgr.create(route.table, Value::Object(fields)).await?)
+        }
+        Action::Show => Ok(vnmgr.show(route.table, target_key()?).await?),
+        Action::Update => Ok(vnmgr.update(route.table, target_key()?, fields).await?),
+        Action::List => {
+            let limit = take_u64(&mut fields, "limit");
+            let offset = take_u64(&mut fields, "offset").unwrap_or(0);
+            let filter = parent
+                .map(|(fk, id)| vec![(fk.to_owned(), id)])
+                .unwrap_or_default();
+            let page = vnmgr.list(route.table, filter, limit, offset).await?;
+            Ok(json!({
+                "total_count": page.total,
+                "offset": page.offset,
+                "limit": page.limit,
+                "items": page.items,
+            }))
+        }
+        Action::Delete => {
+            let key = target_key()?;
+            if let Some((fk, id)) = parent {
+                // The child must belong to the parent the path names.
+                let row = vnmgr.show(route.table, key.clone()).await?;
+                if row.get(fk) != Some(&id) {
+                    return Err(Failure::from(proto::ApiError {
+                        code: 100,
+                        error: "UnknownUUIDResource".to_owned(),
+                        message: format!(
+                            "{key} does not belong to the {} in the path",
+                            fk.trim_end_matches("_id")
+                        ),
+                    }));
+                }
+            }
+            vnmgr.delete(route.table, key.clone()).await?;
+            Ok(json!([key.to_string()]))
+        }
+    }
+}
+
+fn take_u64(fields: &mut Map<String, Value>, name: &str) -> Option<u64> {
+    fields.remove(name).and_then(|v| v.as_u64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_router_accepts_every_route_of_the_table() {
+        // axum panics on conflicting routes when they are added: building it is the test.
+        let state = AppState {
+            vnmgr: RpcClient::new("tcp://127.0.0.1:1", std::time::Duration::from_millis(10)),
+            token: None,
+        };
+        let _ = router(state);
+    }
+}

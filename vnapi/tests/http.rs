@@ -1,0 +1,565 @@
+//! vnapi over real HTTP against a real vnmgr (in-process, on a temporary SQLite file):
+//! CRUD on networks and datapaths, the documented error codes, authentication, vnmgr down,
+//! and the OpenAPI document.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+/// A vnmgr server running in this process.
+struct Vnmgr {
+    rpc: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+    _dir: TempDir,
+}
+
+impl Vnmgr {
+    async fn start_on(rpc: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let config = vnmgr::Config {
+            database_url: format!("sqlite://{}/vnmgr.db?mode=rwc", dir.path().display()),
+            rpc_endpoint: rpc.to_owned(),
+            event_endpoint: "tcp://127.0.0.1:0".to_owned(),
+            ..vnmgr::Config::default()
+        };
+        let server = vnmgr::Server::bind(&config).await.unwrap();
+        let rpc = server.rpc_endpoint().to_owned();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(server.run(async {
+            let _ = stopped.await;
+        }));
+        Self {
+            rpc,
+            stop: Some(stop),
+            task,
+            _dir: dir,
+        }
+    }
+
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(10), &mut self.task).await;
+    }
+}
+
+/// vnapi serving on an ephemeral port.
+struct Api {
+    base: String,
+    token: Option<String>,
+}
+
+async fn start_api(rpc: &str, token: Option<&str>, timeout: Duration) -> Api {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = vnapi::AppState {
+        vnmgr: proto::RpcClient::new(rpc, timeout),
+        token: token.map(Into::into),
+    };
+    tokio::spawn(vnapi::serve(listener, state, std::future::pending()));
+    Api {
+        base: format!("http://{addr}"),
+        token: token.map(str::to_owned),
+    }
+}
+
+enum Body<'a> {
+    None,
+    Json(Value),
+    Form(&'a str),
+}
+
+impl Api {
+    async fn send(&self, method: &str, path: &str, body: Body<'_>) -> (u16, Value) {
+        let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+        let mut request = hyper::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
+        if let Some(token) = &self.token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let request = match body {
+            Body::None => request.body(Full::new(Bytes::new())),
+            Body::Json(v) => request
+                .header("content-type", "application/json")
+                .body(Full::new(Bytes::from(v.to_string()))),
+            Body::Form(f) => request
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(Full::new(Bytes::from(f.to_owned()))),
+        }
+        .unwrap();
+        let response = client.request(request).await.unwrap();
+        let status = response.status().as_u16();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let value = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        (status, value)
+    }
+
+    async fn get(&self, path: &str) -> (u16, Value) {
+        self.send("GET", path, Body::None).await
+    }
+}
+
+fn assert_error(got: &(u16, Value), status: u16, code: &str) {
+    assert_eq!(got.0, status, "{}", got.1);
+    assert_eq!(got.1["code"], code, "{}", got.1);
+    assert!(
+        got.1["error"].is_string() && got.1["message"].is_string(),
+        "{}",
+        got.1
+    );
+}
+
+const STEP: Duration = Duration::from_secs(10);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn networks_crud_over_query_form_and_json() {
+    let vnmgr = Vnmgr::start_on("tcp://127.0.0.1:0").await;
+    let api = start_api(&vnmgr.rpc, None, STEP).await;
+
+    // Create with query parameters (as vnctl sends them).
+    let (status, nw) = api
+        .send(
+            "POST",
+            "/api/1.0/networks?uuid=nw-test1&ipv4_network=10.100.0.0&ipv4_prefix=24&display_name=one&network_mode=virtual",
+            Body::None,
+        )
+        .await;
+    assert_eq!(status, 200, "{nw}");
+    assert_eq!(nw["uuid"], "nw-test1");
+    assert_eq!(nw["ipv4_network"], "10.100.0.0");
+    assert_eq!(nw["ipv4_prefix"], 24);
+    assert_eq!(nw["mode"], "virtual");
+
+    // Form body and JSON body.
+    let (status, form) = api
+        .send(
+            "POST",
+            "/api/networks",
+            Body::Form("uuid=nw-test2&ipv4_network=10.101.0.0"),
+        )
+        .await;
+    assert_eq!(status, 200, "{form}");
+    let (status, js) = api
+        .send(
+            "POST",
+            "/api/1.0/networks",
+            Body::Json(
+                json!({"uuid": "nw-test3", "ipv4_network": "10.102.0.0", "ipv4_prefix": 16}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{js}");
+    assert_eq!(js["ipv4_prefix"], 16);
+
+    // Show, list (paged), update, delete.
+    let (status, shown) = api.get("/api/1.0/networks/nw-test1").await;
+    assert_eq!((status, &shown), (200, &nw));
+    let (status, page) = api.get("/api/1.0/networks?limit=2&offset=1").await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["total_count"], 3);
+    assert_eq!(page["offset"], 1);
+    assert_eq!(page["limit"], 2);
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    let (status, updated) = api
+        .send(
+            "PUT",
+            "/api/1.0/networks/nw-test1?display_name=renamed",
+            Body::None,
+        )
+        .await;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(updated["display_name"], "renamed");
+    let (status, deleted) = api
+        .send("DELETE", "/api/1.0/networks/nw-test1", Body::None)
+        .await;
+    assert_eq!((status, deleted), (200, json!(["nw-test1"])));
+    assert_error(&api.get("/api/1.0/networks/nw-test1").await, 404, "100");
+
+    // Documented errors.
+    assert_error(
+        &api.send(
+            "POST",
+            "/api/1.0/networks?uuid=nw-test2&ipv4_network=10.9.0.0",
+            Body::None,
+        )
+        .await,
+        400,
+        "102",
+    );
+    assert_error(
+        &api.send("POST", "/api/1.0/networks", Body::None).await,
+        400,
+        "111",
+    );
+    assert_error(
+        &api.send(
+            "POST",
+            "/api/1.0/networks?ipv4_network=10.9.0.1",
+            Body::None,
+        )
+        .await,
+        400,
+        "110",
+    );
+    assert_error(
+        &api.send(
+            "POST",
+            "/api/1.0/networks?ipv4_network=10.9.0.0&ipv4_prefix=33",
+            Body::None,
+        )
+        .await,
+        400,
+        "110",
+    );
+    assert_error(&api.get("/api/1.0/networks/dp-wrongkind").await, 400, "101");
+    assert_error(&api.get("/api/1.0/networks/nw-BAD!").await, 400, "101");
+    let unknown = api
+        .send(
+            "POST",
+            "/api/1.0/networks?ipv4_network=10.9.0.0&colour=red",
+            Body::None,
+        )
+        .await;
+    assert_error(&unknown, 400, "110");
+    assert!(
+        unknown.1["message"].as_str().unwrap().contains("colour"),
+        "{}",
+        unknown.1
+    );
+    assert_error(
+        &api.send(
+            "PUT",
+            "/api/1.0/networks/nw-test2?ipv4_network=10.1.0.0",
+            Body::None,
+        )
+        .await,
+        400,
+        "110",
+    );
+    assert_error(
+        &api.send("POST", "/api/1.0/networks", Body::Json(json!(["x"])))
+            .await,
+        400,
+        "110",
+    );
+    let broken = api.send("POST", "/api/1.0/networks", Body::Form("{")).await;
+    assert_error(&broken, 400, "110");
+    assert_error(
+        &api.send("DELETE", "/api/1.0/networks/nw-none", Body::None)
+            .await,
+        404,
+        "100",
+    );
+    assert_error(&api.get("/api/1.0/nothing").await, 404, "114");
+    assert_error(
+        &api.send("PATCH", "/api/1.0/networks", Body::None).await,
+        405,
+        "405",
+    );
+    let huge = "a".repeat(1 << 20);
+    assert_error(
+        &api.send(
+            "POST",
+            "/api/1.0/networks",
+            Body::Json(json!({"ipv4_network": huge})),
+        )
+        .await,
+        400,
+        "110",
+    );
+
+    // Nothing above changed the database.
+    let (_, page) = api.get("/api/1.0/networks").await;
+    assert_eq!(page["total_count"], 2, "{page}");
+    vnmgr.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn datapaths_crud_and_errors() {
+    let vnmgr = Vnmgr::start_on("tcp://127.0.0.1:0").await;
+    let api = start_api(&vnmgr.rpc, None, STEP).await;
+
+    let (status, dp) = api
+        .send(
+            "POST",
+            "/api/1.0/datapaths?uuid=dp-test1&display_name=test1&dpid=0x0000aaaaaaaaaaaa&node_id=vna1",
+            Body::None,
+        )
+        .await;
+    assert_eq!(status, 200, "{dp}");
+    assert_eq!(dp["dpid"], "0x0000aaaaaaaaaaaa");
+    assert_eq!(dp["enable_ovs_learn_action"], true);
+    let (status, dp2) = api
+        .send(
+            "POST",
+            "/api/datapaths",
+            Body::Json(json!({"display_name": "two", "dpid": "bb", "node_id": "vna2"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{dp2}");
+    assert_eq!(dp2["dpid"], "0x00000000000000bb");
+    assert!(dp2["uuid"].as_str().unwrap().starts_with("dp-"));
+
+    let (status, shown) = api.get("/api/1.0/datapaths/dp-test1").await;
+    assert_eq!((status, &shown), (200, &dp));
+    let (_, page) = api.get("/api/1.0/datapaths").await;
+    assert_eq!(page["total_count"], 2);
+    let (status, updated) = api
+        .send(
+            "PUT",
+            "/api/1.0/datapaths/dp-test1",
+            Body::Form("display_name=renamed&enable_ovs_learn_action=false"),
+        )
+        .await;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(updated["display_name"], "renamed");
+    assert_eq!(updated["enable_ovs_learn_action"], false);
+
+    assert_error(
+        &api.send(
+            "POST",
+            "/api/1.0/datapaths?display_name=x&dpid=zz&node_id=n",
+            Body::None,
+        )
+        .await,
+        400,
+        "110",
+    );
+    assert_error(
+        &api.send(
+            "POST",
+            "/api/1.0/datapaths?display_name=x&node_id=n",
+            Body::None,
+        )
+        .await,
+        400,
+        "111",
+    );
+    assert_error(
+        &api.send(
+            "POST",
+            "/api/1.0/datapaths?uuid=nw-x&display_name=x&dpid=1&node_id=n",
+            Body::None,
+        )
+        .await,
+        400,
+        "101",
+    );
+    assert_error(
+        &api.send(
+            "POST",
+            "/api/1.0/datapaths?uuid=dp-test1&display_name=x&dpid=1&node_id=n",
+            Body::None,
+        )
+        .await,
+        400,
+        "102",
+    );
+    // Same dpid on the same node: a unique key.
+    assert_error(
+        &api.send(
+            "POST",
+            "/api/1.0/datapaths?display_name=x&dpid=0xaaaaaaaaaaaa&node_id=vna1",
+            Body::None,
+        )
+        .await,
+        400,
+        "110",
+    );
+    assert_error(
+        &api.send("PUT", "/api/1.0/datapaths/dp-test1?dpid=0x1", Body::None)
+            .await,
+        400,
+        "110",
+    );
+    assert_error(
+        &api.send(
+            "PUT",
+            "/api/1.0/datapaths/dp-none?display_name=x",
+            Body::None,
+        )
+        .await,
+        404,
+        "100",
+    );
+
+    let (status, deleted) = api
+        .send("DELETE", "/api/datapaths/dp-test1", Body::None)
+        .await;
+    assert_eq!((status, deleted), (200, json!(["dp-test1"])));
+    assert_error(
+        &api.send("DELETE", "/api/datapaths/dp-test1", Body::None)
+            .await,
+        404,
+        "100",
+    );
+    vnmgr.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sub_resources_belong_to_their_parent() {
+    let vnmgr = Vnmgr::start_on("tcp://127.0.0.1:0").await;
+    let api = start_api(&vnmgr.rpc, None, STEP).await;
+    for uuid in ["mrg-a", "mrg-b"] {
+        let (status, row) = api
+            .send(
+                "POST",
+                &format!("/api/mac_range_groups?uuid={uuid}"),
+                Body::None,
+            )
+            .await;
+        assert_eq!(status, 200, "{row}");
+    }
+    let (status, range) = api
+        .send(
+            "POST",
+            "/api/1.0/mac_range_groups/mrg-a/mac_ranges?uuid=mr-1&begin_mac_address=52:54:00:00:00:00&end_mac_address=52:54:00:00:00:ff",
+            Body::None,
+        )
+        .await;
+    assert_eq!(status, 200, "{range}");
+    let (_, page) = api.get("/api/1.0/mac_range_groups/mrg-a/mac_ranges").await;
+    assert_eq!(page["total_count"], 1, "{page}");
+    let (_, page) = api.get("/api/1.0/mac_range_groups/mrg-b/mac_ranges").await;
+    assert_eq!(page["total_count"], 0, "{page}");
+    assert_error(
+        &api.get("/api/1.0/mac_range_groups/mrg-none/mac_ranges")
+            .await,
+        404,
+        "100",
+    );
+    assert_error(
+        &api.send(
+            "DELETE",
+            "/api/1.0/mac_range_groups/mrg-b/mac_ranges/mr-1",
+            Body::None,
+        )
+        .await,
+        404,
+        "100",
+    );
+    let (status, deleted) = api
+        .send(
+            "DELETE",
+            "/api/1.0/mac_range_groups/mrg-a/mac_ranges/mr-1",
+            Body::None,
+        )
+        .await;
+    assert_eq!((status, deleted), (200, json!(["mr-1"])));
+    vnmgr.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_is_required_when_configured() {
+    let vnmgr = Vnmgr::start_on("tcp://127.0.0.1:0").await;
+    let api = start_api(&vnmgr.rpc, Some("s3cret"), STEP).await;
+    let anonymous = Api {
+        base: api.base.clone(),
+        token: None,
+    };
+    let wrong = Api {
+        base: api.base.clone(),
+        token: Some("s3crez".to_owned()),
+    };
+    let path = "/api/1.0/networks?uuid=nw-auth&ipv4_network=10.1.0.0";
+    assert_error(&anonymous.send("POST", path, Body::None).await, 401, "401");
+    assert_error(&wrong.send("POST", path, Body::None).await, 401, "401");
+    assert_error(&anonymous.get("/api/1.0/openapi.json").await, 401, "401");
+    // Nothing was created.
+    let (status, page) = api.get("/api/1.0/networks").await;
+    assert_eq!((status, page["total_count"].clone()), (200, json!(0)));
+    assert_eq!(api.send("POST", path, Body::None).await.0, 200);
+    vnmgr.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vnmgr_down_is_503_and_recovers_by_itself() {
+    // A port nobody listens on (yet).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint = format!("tcp://127.0.0.1:{port}");
+    let api = start_api(&endpoint, None, Duration::from_millis(500)).await;
+    let down = api.get("/api/1.0/networks").await;
+    assert_error(&down, 503, "503");
+    assert!(
+        down.1["message"]
+            .as_str()
+            .unwrap()
+            .contains("vnmgr unreachable"),
+        "{}",
+        down.1
+    );
+
+    let vnmgr = Vnmgr::start_on(&endpoint).await;
+    let deadline = tokio::time::Instant::now() + STEP;
+    loop {
+        let (status, body) = api.get("/api/1.0/networks").await;
+        if status == 200 {
+            assert_eq!(body["total_count"], 0);
+            break;
+        }
+        assert_eq!(status, 503, "{body}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "vnapi did not recover"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    vnmgr.stop().await;
+    let (status, _) = api.get("/api/1.0/networks").await;
+    assert_eq!(status, 503);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_lists_every_route() {
+    let api = start_api("tcp://127.0.0.1:1", None, Duration::from_millis(100)).await;
+    for root in ["/api/1.0", "/api"] {
+        let (status, doc) = api.get(&format!("{root}/openapi.json")).await;
+        assert_eq!(status, 200);
+        assert_eq!(doc["openapi"], "3.0.3");
+        for route in vnapi::routes::route_table() {
+            let op = &doc["paths"][&route.path][route.method.openapi_name()];
+            assert_eq!(
+                op["operationId"],
+                route.operation_id(),
+                "{} {}",
+                route.path,
+                route.method.openapi_name()
+            );
+            for p in route.accepted() {
+                let listed = op["parameters"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|q| q["name"] == p.name);
+                assert!(listed, "{} missing from {}", p.name, route.path);
+            }
+        }
+        let documented: usize = doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|m| m.as_object().unwrap().len())
+            .sum();
+        assert_eq!(documented, vnapi::routes::route_table().len());
+    }
+}

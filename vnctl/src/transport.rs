@@ -1,0 +1,90 @@
+//! The HTTP edge, behind [`Transport`] so everything above it is tested without a server.
+
+use std::time::Duration;
+
+use crate::request::ApiRequest;
+use crate::spec::Method;
+
+/// A response as vnctl needs it: status and body text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiResponse {
+    pub status: u16,
+    pub body: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot reach vnapi at {url}: {reason}")]
+pub struct TransportError {
+    pub url: String,
+    pub reason: String,
+}
+
+/// Sends one request and returns whatever vnapi answered, error statuses included.
+pub trait Transport {
+    fn send(&self, request: &ApiRequest) -> Result<ApiResponse, TransportError>;
+}
+
+/// Plain HTTP/1.1 with `ureq` (no TLS: vnapi binds to a local or management address).
+#[derive(Debug)]
+pub struct HttpTransport {
+    agent: ureq::Agent,
+    base: String,
+    token: Option<String>,
+}
+
+/// How long one request may take before vnctl gives up.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl HttpTransport {
+    pub fn new(base: &str, token: Option<String>) -> Self {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(REQUEST_TIMEOUT))
+            .build()
+            .new_agent();
+        HttpTransport {
+            agent,
+            base: base.trim_end_matches('/').to_owned(),
+            token,
+        }
+    }
+}
+
+impl Transport for HttpTransport {
+    fn send(&self, request: &ApiRequest) -> Result<ApiResponse, TransportError> {
+        let url = format!("{}{}", self.base, request.path_and_query());
+        let fail = |e: ureq::Error| TransportError {
+            url: url.clone(),
+            reason: e.to_string(),
+        };
+        let auth = self.token.as_ref().map(|t| format!("Bearer {t}"));
+        let result = match request.method {
+            Method::Get | Method::Delete => {
+                let builder = if request.method == Method::Get {
+                    self.agent.get(&url)
+                } else {
+                    self.agent.delete(&url)
+                };
+                match &auth {
+                    Some(auth) => builder.header("Authorization", auth).call(),
+                    None => builder.call(),
+                }
+            }
+            Method::Post | Method::Put => {
+                let builder = if request.method == Method::Post {
+                    self.agent.post(&url)
+                } else {
+                    self.agent.put(&url)
+                };
+                match &auth {
+                    Some(auth) => builder.header("Authorization", auth).send_empty(),
+                    None => builder.send_empty(),
+                }
+            }
+        };
+        let mut response = result.map_err(fail)?;
+        let status = response.status().as_u16();
+        let body = response.body_mut().read_to_string().map_err(fail)?;
+        Ok(ApiResponse { status, body })
+    }
+}
