@@ -21,9 +21,22 @@
 //! **Authentication.** With a token configured, every request needs `Authorization: Bearer
 //! <token>`; without it the answer is 401 and nothing is done.
 //!
-//! What it does not do (yet): relation routes and service routes of §3.2, the composite
-//! creates (an interface with its port and leases), YAML bodies and `.json`/`.yml` suffixes,
-//! related uuids in responses.
+//! **Shapes.** Besides CRUD ([`routes::Resource`]) and uuid-named children
+//! ([`routes::Child`]): associations ([`routes::Relation`], `POST`/`GET`/`DELETE
+//! /datapaths/{uuid}/networks/{network_uuid}` → `Op::Relate`/`List`/`Unrelate`; interfaces'
+//! `PUT …/networks/{network_uuid}?static=` sets or creates the row, and each `GET` answers
+//! its own association table), rows owned by a parent and deleted by value
+//! ([`routes::Owned`]: interface ports, filter statics, translation static addresses), and
+//! vnmgr service calls ([`routes::ServiceRoute`]: lease allocate/attach/release). `POST
+//! /interfaces` is the original's composite create (reference §2.3): one
+//! `ServiceCall::CreateInterface`, so one transaction and one event, and nothing written
+//! when any part fails.
+//!
+//! What it does not do (yet): the `mac_address` parameter of datapath relations and the
+//! `POST` of `mac_leases`/`ip_leases` (both need an address row written too), lease policy
+//! interfaces, topology underlays, `GET /ip_lease_containers/{uuid}/ip_leases` and
+//! `/ip_retention_containers/{uuid}/ip_retentions`, security group interfaces, YAML bodies
+//! and `.json`/`.yml` suffixes, related uuids in responses (§3.3).
 
 #![forbid(unsafe_code)]
 

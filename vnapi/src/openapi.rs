@@ -68,6 +68,10 @@ fn schema(ty: ParamType) -> Value {
         }
         ParamType::Dpid => json!({"type": "string", "pattern": "^(0x)?[0-9a-fA-F]{1,16}$"}),
         ParamType::Enum(values) => json!({"type": "string", "enum": values}),
+        ParamType::Cidr { .. } => json!({
+            "type": "string",
+            "pattern": "^[0-9]{1,3}(\\.[0-9]{1,3}){3}(/[0-9]{1,2})?$",
+        }),
     }
 }
 
@@ -106,7 +110,9 @@ fn operation(route: &Route) -> Value {
     }));
     let success = match route.action {
         Action::List => json!({"$ref": "#/components/schemas/Page"}),
-        Action::Delete => json!({"type": "array", "items": {"type": "string"}}),
+        Action::Delete | Action::Unrelate => {
+            json!({"type": "array", "items": {"type": "string"}})
+        }
         _ => json!({"$ref": "#/components/schemas/Row"}),
     };
     let error = json!({"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}});

@@ -61,7 +61,16 @@ pub fn check(route: &Route, raw: RawParams) -> Result<Map<String, Value>, Failur
                 route.path
             )));
         };
-        fields.insert(param.field_name().to_owned(), convert(param, value)?);
+        let value = convert(param, value)?;
+        if let (ParamType::Cidr { prefix_field }, Value::String(cidr)) = (param.ty, &value)
+            && let Some((address, prefix)) = cidr.split_once('/')
+        {
+            let prefix: u8 = prefix.parse().unwrap_or(32);
+            fields.insert(prefix_field.to_owned(), Value::from(prefix));
+            fields.insert(param.field_name().to_owned(), Value::from(address));
+            continue;
+        }
+        fields.insert(param.field_name().to_owned(), value);
     }
     if let Some(missing) = route
         .accepted()
@@ -181,6 +190,21 @@ pub fn convert(param: &Param, value: Value) -> Result<Value, Failure> {
             };
             Ok(Value::String(dpid.to_string()))
         }
+        ParamType::Cidr { .. } => {
+            let Some(t) = text else {
+                return Err(invalid(
+                    param,
+                    &value,
+                    "expected an IPv4 network such as 10.0.0.0/24",
+                ));
+            };
+            let (address, prefix) = t.split_once('/').unwrap_or((t, "32"));
+            let address = parse_ipv4(address).map_err(|e| e.for_field(param.name))?;
+            match prefix.parse::<u8>() {
+                Ok(prefix) if prefix <= 32 => Ok(Value::String(format!("{address}/{prefix}"))),
+                _ => Err(invalid(param, &value, "the prefix length must be 0..32")),
+            }
+        }
         ParamType::Enum(values) => match text {
             Some(t) if values.contains(&t) => Ok(value),
             _ => Err(invalid(
@@ -226,6 +250,21 @@ mod tests {
 
     #[test]
     fn long_values_are_cut_in_messages() {
+        let cidr = p(ParamType::Cidr {
+            prefix_field: "x_prefix",
+        });
+        assert_eq!(
+            convert(&cidr, json!("10.0.0.0/8")).ok(),
+            Some(json!("10.0.0.0/8"))
+        );
+        assert_eq!(
+            convert(&cidr, json!("10.0.0.1")).ok(),
+            Some(json!("10.0.0.1/32"))
+        );
+        assert_eq!(
+            convert(&cidr, json!("10.0.0.0/33")).map_err(|f| f.code),
+            Err(110)
+        );
         let long = "a".repeat(1 << 20);
         let failure = convert(&p(ParamType::Ipv4), json!(long)).err();
         assert!(failure.is_some_and(|f| f.message.len() < 1000));

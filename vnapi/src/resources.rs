@@ -1,17 +1,21 @@
 //! The resources of reference §3.2 as declarations: their CRUD routes and parameters, with
 //! the original's names. [`crate::routes`] expands them into the route table.
 //!
-//! Parameters the original accepted that need more than one row written (an interface's
-//! `network_uuid`/`ipv4_address`/`port_name`, a route link's `mac_address`, a network's or
-//! segment's `topology_uuid`) are not declared yet: a request that gives them gets 400 naming
-//! the parameter rather than a silently half-done create.
+//! Parameters the original accepted that need more than one row written (a route link's or a
+//! datapath relation's `mac_address`, a network's or segment's `topology_uuid`, the `POST` of
+//! MAC and IP leases) are not declared yet: a request that gives them gets 400 naming the
+//! parameter rather than a silently half-done create. The interface's are served by the
+//! composite create (`ServiceCall::CreateInterface`).
 
 use model::{
-    AllocationType, InterfaceMode, LeasePolicyMode, LeasePolicyTiming, NetworkMode,
-    NetworkServiceMode, ResourceKind as K, RouteMode, SegmentMode, Table, TopologyMode,
+    AllocationType, FilterAction, FilterMode, FilterProtocol, InterfaceMode, LeasePolicyMode,
+    LeasePolicyTiming, NetworkMode, NetworkServiceMode, ResourceKind as K, RouteMode, SegmentMode,
+    Table, TopologyMode, TranslationMode,
 };
 
-use crate::routes::{Action, Child, Param, ParamType as T, Resource};
+use crate::routes::{
+    Action, Child, Method, Owned, Param, ParamType as T, Relation, Resource, Service, ServiceRoute,
+};
 
 const ALL: &[Action] = &[
     Action::Create,
@@ -21,6 +25,9 @@ const ALL: &[Action] = &[
     Action::Delete,
 ];
 const NO_UPDATE: &[Action] = &[Action::Create, Action::List, Action::Show, Action::Delete];
+/// Leases are created with their address row, which takes more than one row written: not
+/// yet served (see the crate documentation).
+const NO_CREATE: &[Action] = &[Action::List, Action::Show, Action::Update, Action::Delete];
 
 const PREFIX: T = T::Int { min: 0, max: 32 };
 const PORT: T = T::Int {
@@ -85,6 +92,14 @@ pub const RESOURCES: &[Resource] = &[
             Param::opt("enable_route_translation", T::Bool),
             Param::opt("enable_filtering", T::Bool),
             Param::opt("enable_legacy_filtering", T::Bool),
+            // Written by the composite create (reference §2.3).
+            Param::opt("owner_datapath_uuid", T::Uuid(K::Datapath)),
+            Param::opt("network_uuid", T::Uuid(K::Network)),
+            Param::opt("segment_uuid", T::Uuid(K::Segment)),
+            Param::opt("ipv4_address", T::Ipv4),
+            Param::opt("mac_address", T::Mac),
+            Param::opt("mac_range_group_uuid", T::Uuid(K::MacRangeGroup)),
+            Param::opt("port_name", T::Text),
         ],
         update: &[
             Param::opt("display_name", T::Text),
@@ -198,10 +213,81 @@ pub const RESOURCES: &[Resource] = &[
             Param::opt("description", T::Text),
         ],
     },
+    Resource {
+        table: Table::MacLeases,
+        kind: K::MacLease,
+        actions: NO_CREATE,
+        create: &[],
+        update: &[Param::opt("interface_uuid", T::Uuid(K::Interface))],
+    },
+    Resource {
+        table: Table::IpLeases,
+        kind: K::IpLease,
+        actions: NO_CREATE,
+        create: &[],
+        update: &[
+            Param::opt("enable_routing", T::Bool),
+            Param::opt("interface_uuid", T::Uuid(K::Interface)),
+        ],
+    },
+    Resource {
+        table: Table::DnsServices,
+        kind: K::DnsService,
+        actions: ALL,
+        create: &[
+            Param::req("network_service_uuid", T::Uuid(K::NetworkService)),
+            Param::opt("public_dns", T::Text),
+        ],
+        update: &[Param::opt("public_dns", T::Text)],
+    },
+    Resource {
+        table: Table::Filters,
+        kind: K::Filter,
+        actions: ALL,
+        create: &[
+            Param::req("interface_uuid", T::Uuid(K::Interface)),
+            Param::req("mode", T::Enum(FilterMode::NAMES)),
+            Param::opt("ingress_passthrough", T::Bool),
+            Param::opt("egress_passthrough", T::Bool),
+        ],
+        update: &[
+            Param::opt("ingress_passthrough", T::Bool),
+            Param::opt("egress_passthrough", T::Bool),
+        ],
+    },
+    Resource {
+        table: Table::Translations,
+        kind: K::Translation,
+        actions: NO_UPDATE,
+        create: &[
+            Param::req("interface_uuid", T::Uuid(K::Interface)),
+            Param::req("mode", T::Enum(TranslationMode::NAMES)),
+            Param::opt("passthrough", T::Bool),
+        ],
+        update: &[],
+    },
+    Resource {
+        table: Table::IpLeaseContainers,
+        kind: K::IpLeaseContainer,
+        actions: ALL,
+        create: &[],
+        update: &[],
+    },
 ];
 
 /// Sub-resources owned by a parent row.
 pub const CHILDREN: &[Child] = &[
+    Child {
+        parent: K::DnsService,
+        child: K::DnsRecord,
+        fk: "dns_service_id",
+        child_param: "dns_record_uuid",
+        create: &[
+            Param::req("name", T::Text),
+            Param::req("ipv4_address", T::Ipv4),
+            Param::opt("ttl", SECONDS),
+        ],
+    },
     Child {
         parent: K::MacRangeGroup,
         child: K::MacRange,
@@ -221,5 +307,319 @@ pub const CHILDREN: &[Child] = &[
             Param::req("begin_ipv4_address", T::Ipv4),
             Param::req("end_ipv4_address", T::Ipv4),
         ],
+    },
+];
+
+/// Associations between two resources (reference §3.2 "Sub-resource routes").
+pub const RELATIONS: &[Relation] = &[
+    datapath_relation(
+        Table::DatapathNetworks,
+        K::Network,
+        "network_id",
+        "networks",
+        "network_uuid",
+    ),
+    datapath_relation(
+        Table::DatapathSegments,
+        K::Segment,
+        "segment_id",
+        "segments",
+        "segment_uuid",
+    ),
+    datapath_relation(
+        Table::DatapathRouteLinks,
+        K::RouteLink,
+        "route_link_id",
+        "route_links",
+        "route_link_uuid",
+    ),
+    interface_relation(
+        Table::InterfaceNetworks,
+        K::Network,
+        "network_id",
+        "networks",
+        "network_uuid",
+    ),
+    interface_relation(
+        Table::InterfaceSegments,
+        K::Segment,
+        "segment_id",
+        "segments",
+        "segment_uuid",
+    ),
+    interface_relation(
+        Table::InterfaceRouteLinks,
+        K::RouteLink,
+        "route_link_id",
+        "route_links",
+        "route_link_uuid",
+    ),
+    relation(
+        K::LeasePolicy,
+        Table::LeasePolicyBaseNetworks,
+        (K::Network, "network_id", "networks", "network_uuid"),
+        &[Param::req("ip_range_group_uuid", T::Uuid(K::IpRangeGroup))],
+    ),
+    relation(
+        K::LeasePolicy,
+        Table::LeasePolicyIpLeaseContainers,
+        (
+            K::IpLeaseContainer,
+            "ip_lease_container_id",
+            "ip_lease_containers",
+            "ip_lease_container_uuid",
+        ),
+        &[Param::opt("label", T::Text)],
+    ),
+    relation(
+        K::LeasePolicy,
+        Table::LeasePolicyIpRetentionContainers,
+        (
+            K::IpRetentionContainer,
+            "ip_retention_container_id",
+            "ip_retention_containers",
+            "ip_retention_container_uuid",
+        ),
+        &[],
+    ),
+    relation(
+        K::Topology,
+        Table::TopologyDatapaths,
+        (K::Datapath, "datapath_id", "datapaths", "datapath_uuid"),
+        &[
+            Param::req("interface_uuid", T::Uuid(K::Interface)),
+            Param::opt("ip_lease_uuid", T::Uuid(K::IpLease)),
+        ],
+    ),
+    relation(
+        K::Topology,
+        Table::TopologyNetworks,
+        (K::Network, "network_id", "networks", "network_uuid"),
+        &[],
+    ),
+    relation(
+        K::Topology,
+        Table::TopologySegments,
+        (K::Segment, "segment_id", "segments", "segment_uuid"),
+        &[],
+    ),
+    relation(
+        K::Topology,
+        Table::TopologyRouteLinks,
+        (
+            K::RouteLink,
+            "route_link_id",
+            "route_links",
+            "route_link_uuid",
+        ),
+        &[],
+    ),
+    relation(
+        K::Topology,
+        Table::TopologyMacRangeGroups,
+        (
+            K::MacRangeGroup,
+            "mac_range_group_id",
+            "mac_range_groups",
+            "mac_range_group_uuid",
+        ),
+        &[],
+    ),
+];
+
+/// A plain association of `base` with `(other kind, other fk, path segment, path param)`.
+const fn relation(
+    base: K,
+    table: Table,
+    (other, other_fk, segment, other_param): (K, &'static str, &'static str, &'static str),
+    create: &'static [Param],
+) -> Relation {
+    let base_fk = match base {
+        K::LeasePolicy => "lease_policy_id",
+        _ => "topology_id",
+    };
+    Relation {
+        base,
+        table,
+        base_fk,
+        other,
+        other_fk,
+        segment,
+        other_param,
+        create,
+        set_static: false,
+    }
+}
+
+const DATAPATH_RELATION: &[Param] = &[
+    Param::req("interface_uuid", T::Uuid(K::Interface)),
+    Param::opt("ip_lease_uuid", T::Uuid(K::IpLease)),
+];
+
+/// `POST /datapaths/{uuid}/<segment>/{<param>}` with the host interface. A MAC is taken from
+/// the datapath MAC group (the original's `mac_address` parameter, which needs a
+/// `mac_addresses` row written too, is not served yet).
+const fn datapath_relation(
+    table: Table,
+    other: K,
+    other_fk: &'static str,
+    segment: &'static str,
+    other_param: &'static str,
+) -> Relation {
+    Relation {
+        base: K::Datapath,
+        table,
+        base_fk: "datapath_id",
+        other,
+        other_fk,
+        segment,
+        other_param,
+        create: DATAPATH_RELATION,
+        set_static: false,
+    }
+}
+
+/// `PUT /interfaces/{uuid}/<segment>/{<param>}` with `static`, and `GET` of the interface's
+/// own association rows (the original answered interface_networks for all three).
+const fn interface_relation(
+    table: Table,
+    other: K,
+    other_fk: &'static str,
+    segment: &'static str,
+    other_param: &'static str,
+) -> Relation {
+    Relation {
+        base: K::Interface,
+        table,
+        base_fk: "interface_id",
+        other,
+        other_fk,
+        segment,
+        other_param,
+        create: &[],
+        set_static: true,
+    }
+}
+
+const FILTER_RULE: &[Param] = &[
+    Param::req("protocol", T::Enum(FilterProtocol::NAMES)),
+    Param::req("action", T::Enum(FilterAction::NAMES)),
+    Param::opt(
+        "src_address",
+        T::Cidr {
+            prefix_field: "src_prefix",
+        },
+    ),
+    Param::opt(
+        "dst_address",
+        T::Cidr {
+            prefix_field: "dst_prefix",
+        },
+    ),
+    Param::opt("src_port", PORT).to_field("port_src"),
+    Param::opt("dst_port", PORT).to_field("port_dst"),
+];
+
+/// A rule to delete: any of the rule's fields narrow the match.
+const FILTER_RULE_MATCH: &[Param] = &[
+    Param::opt("protocol", T::Enum(FilterProtocol::NAMES)),
+    Param::opt("action", T::Enum(FilterAction::NAMES)),
+    Param::opt(
+        "src_address",
+        T::Cidr {
+            prefix_field: "src_prefix",
+        },
+    ),
+    Param::opt(
+        "dst_address",
+        T::Cidr {
+            prefix_field: "dst_prefix",
+        },
+    ),
+    Param::opt("src_port", PORT).to_field("port_src"),
+    Param::opt("dst_port", PORT).to_field("port_dst"),
+];
+
+/// A static address to delete: any of its fields narrow the match.
+const STATIC_ADDRESS_MATCH: &[Param] = &[
+    Param::opt("ingress_ipv4_address", T::Ipv4),
+    Param::opt("egress_ipv4_address", T::Ipv4),
+    Param::opt("ingress_port_number", PORT),
+    Param::opt("egress_port_number", PORT),
+    Param::opt("route_link_uuid", T::Uuid(K::RouteLink)),
+];
+
+const STATIC_ADDRESS: &[Param] = &[
+    Param::req("ingress_ipv4_address", T::Ipv4),
+    Param::req("egress_ipv4_address", T::Ipv4),
+    Param::opt("ingress_port_number", PORT),
+    Param::opt("egress_port_number", PORT),
+    Param::opt("route_link_uuid", T::Uuid(K::RouteLink)),
+];
+
+/// Rows without uuids owned by a parent.
+pub const OWNED: &[Owned] = &[
+    Owned {
+        parent: K::Interface,
+        table: Table::InterfacePorts,
+        fk: "interface_id",
+        segment: "ports",
+        create: &[
+            Param::opt("datapath_uuid", T::Uuid(K::Datapath)),
+            Param::opt("port_name", T::Text),
+            Param::opt("singular", T::Bool),
+        ],
+        delete: &[
+            Param::opt("datapath_uuid", T::Uuid(K::Datapath)),
+            Param::opt("port_name", T::Text),
+            Param::opt("singular", T::Bool),
+        ],
+    },
+    Owned {
+        parent: K::Filter,
+        table: Table::FilterStatics,
+        fk: "filter_id",
+        segment: "static",
+        create: FILTER_RULE,
+        delete: FILTER_RULE_MATCH,
+    },
+    Owned {
+        parent: K::Translation,
+        table: Table::TranslationStaticAddresses,
+        fk: "translation_id",
+        segment: "static_address",
+        create: STATIC_ADDRESS,
+        delete: STATIC_ADDRESS_MATCH,
+    },
+];
+
+/// The service routes (vnmgr's `ServiceCall`s).
+pub const SERVICES: &[ServiceRoute] = &[
+    ServiceRoute {
+        method: Method::Post,
+        target: K::LeasePolicy,
+        segment: "ip_leases",
+        service: Service::AllocateLease,
+        params: &[Param::req("interface_uuid", T::Uuid(K::Interface))],
+        summary: "Allocate an IP lease for an interface from the lease policy",
+    },
+    ServiceRoute {
+        method: Method::Put,
+        target: K::IpLease,
+        segment: "attach",
+        service: Service::AttachLease,
+        params: &[
+            Param::opt("interface_uuid", T::Uuid(K::Interface)),
+            Param::opt("mac_lease_uuid", T::Uuid(K::MacLease)),
+        ],
+        summary: "Attach the IP lease to an interface or a MAC lease",
+    },
+    ServiceRoute {
+        method: Method::Put,
+        target: K::IpLease,
+        segment: "release",
+        service: Service::ReleaseLease,
+        params: &[],
+        summary: "Release the IP lease from its interface",
     },
 ];

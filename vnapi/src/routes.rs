@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 
 use model::{ResourceKind, Table};
 
-use crate::resources::{CHILDREN, RESOURCES};
+use crate::resources::{CHILDREN, OWNED, RELATIONS, RESOURCES, SERVICES};
 
 /// The HTTP methods the API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,6 +57,32 @@ pub enum Action {
     Update,
     /// `Op::Delete` of the row the path names; answers `[uuid]`.
     Delete,
+    /// `Op::Relate` of the two rows the path names (plus the parameters); answers the new
+    /// association row.
+    Relate,
+    /// `Op::Unrelate` of the rows matching the path (and the parameters given, if any);
+    /// answers `[uuid]` of the other side, or the keys of the deleted rows when the path
+    /// names only the owner.
+    Unrelate,
+    /// Sets `static` on the association of the two rows the path names: updates it when it
+    /// exists, relates them otherwise (the original's `PUT /interfaces/:uuid/networks/:nw`).
+    SetRelation,
+    /// `Op::Call` of a vnmgr service; answers the row the call is about.
+    Call(Service),
+    /// The composite interface create (reference §2.3): the interface with its port, MAC and
+    /// IP leases and network association, in one vnmgr transaction.
+    CreateInterface,
+}
+
+/// The vnmgr service a [`Action::Call`] route runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Service {
+    /// `ServiceCall::AllocateLease` of the lease policy the path names.
+    AllocateLease,
+    /// `ServiceCall::AttachLease` of the IP lease the path names.
+    AttachLease,
+    /// `ServiceCall::ReleaseLease` of the IP lease the path names.
+    ReleaseLease,
 }
 
 impl Action {
@@ -67,6 +93,13 @@ impl Action {
             Self::Show => "show",
             Self::Update => "update",
             Self::Delete => "delete",
+            Self::Relate => "relate",
+            Self::Unrelate => "unrelate",
+            Self::SetRelation => "set",
+            Self::Call(Service::AllocateLease) => "allocate",
+            Self::Call(Service::AttachLease) => "attach",
+            Self::Call(Service::ReleaseLease) => "release",
+            Self::CreateInterface => "create",
         }
     }
 }
@@ -91,6 +124,9 @@ pub enum ParamType {
     Dpid,
     /// One of these strings (the model's own list, so the two agree).
     Enum(&'static [&'static str]),
+    /// An IPv4 network `a.b.c.d/n` (or a bare address, `/32`): the address goes to the
+    /// parameter's field, the prefix length to the field named here.
+    Cidr { prefix_field: &'static str },
 }
 
 /// One parameter a route accepts.
@@ -169,6 +205,8 @@ pub enum PathRole {
     /// The uuid of the owning row: its id is the row's `fk` (set on create, filtered on list,
     /// checked on delete).
     Parent { fk: &'static str },
+    /// The uuid of the other side of an association: its id is the association row's `fk`.
+    Other { fk: &'static str },
 }
 
 /// A `{name}` segment of a route's path.
@@ -244,6 +282,57 @@ pub struct Child {
     pub create: &'static [Param],
 }
 
+/// An association between two resources, the original's
+/// `POST /<base>/{uuid}/<segment>/{<other_param>}` (relate), `GET /<base>/{uuid}/<segment>`
+/// (list the association rows) and `DELETE /<base>/{uuid}/<segment>/{<other_param>}`
+/// (unrelate; answers `[<other uuid>]`); or, for `set_static`, `PUT …/{<other_param>}`
+/// with `static` instead of `POST`/`DELETE`.
+#[derive(Debug)]
+pub struct Relation {
+    pub base: ResourceKind,
+    /// The association table, e.g. `datapath_networks`.
+    pub table: Table,
+    pub base_fk: &'static str,
+    pub other: ResourceKind,
+    pub other_fk: &'static str,
+    /// The path segment after the base uuid, e.g. `networks`.
+    pub segment: &'static str,
+    /// The path parameter naming the other side, e.g. `network_uuid`.
+    pub other_param: &'static str,
+    /// `POST` parameters besides the two sides.
+    pub create: &'static [Param],
+    /// `PUT …{other} static=true|false` (interfaces' networks, segments and route links)
+    /// rather than `POST` and `DELETE`.
+    pub set_static: bool,
+}
+
+/// Rows without uuids owned by a parent and deleted by their values, e.g. an interface's
+/// ports: `POST /<parent>/{uuid}/<segment>`, `GET` the same path, and `DELETE` the same path
+/// removing every row that matches the parameters given (answers the deleted rows' keys).
+#[derive(Debug)]
+pub struct Owned {
+    pub parent: ResourceKind,
+    pub table: Table,
+    pub fk: &'static str,
+    pub segment: &'static str,
+    pub create: &'static [Param],
+    /// The parameters a `DELETE` may narrow the rows down by.
+    pub delete: &'static [Param],
+}
+
+/// A route running a vnmgr service on the row its path names.
+#[derive(Debug)]
+pub struct ServiceRoute {
+    pub method: Method,
+    /// The resource the `{uuid}` names.
+    pub target: ResourceKind,
+    /// The path segment after `{uuid}`.
+    pub segment: &'static str,
+    pub service: Service,
+    pub params: &'static [Param],
+    pub summary: &'static str,
+}
+
 /// The uuid parameter every create accepts (a client may choose its uuid).
 fn uuid_param(kind: ResourceKind) -> Param {
     Param::opt("uuid", ParamType::Uuid(kind))
@@ -297,6 +386,19 @@ fn crud_routes(r: &Resource, out: &mut Vec<Route>) {
                 vec![],
                 format!("Delete one of {name}"),
             ),
+            // Not CRUD: declared by the other shapes.
+            Action::Relate
+            | Action::Unrelate
+            | Action::SetRelation
+            | Action::Call(_)
+            | Action::CreateInterface => continue,
+        };
+        // The original's interface create writes the interface's port, leases and
+        // associations too (reference §2.3): one vnmgr service call.
+        let action = if action == Action::Create && r.table == Table::Interfaces {
+            Action::CreateInterface
+        } else {
+            action
         };
         out.push(Route {
             method,
@@ -356,6 +458,120 @@ fn child_routes(c: &Child, out: &mut Vec<Route>) {
     });
 }
 
+fn relation_routes(r: &Relation, out: &mut Vec<Route>) {
+    let base = r.base.table().as_str();
+    let seg = r.segment;
+    let owner = PathParam {
+        name: "uuid",
+        kind: r.base,
+        role: PathRole::Parent { fk: r.base_fk },
+    };
+    let other = PathParam {
+        name: r.other_param,
+        kind: r.other,
+        role: PathRole::Other { fk: r.other_fk },
+    };
+    let one = format!("/{base}/{{uuid}}/{seg}/{{{}}}", r.other_param);
+    let table = r.table.as_str();
+    if r.set_static {
+        out.push(Route {
+            method: Method::Put,
+            path: one,
+            table: r.table,
+            action: Action::SetRelation,
+            path_params: vec![owner, other],
+            params: vec![Param::req("static", ParamType::Bool)],
+            summary: format!("Set whether the {table} row is static, creating it if missing"),
+        });
+    } else {
+        out.push(Route {
+            method: Method::Post,
+            path: one.clone(),
+            table: r.table,
+            action: Action::Relate,
+            path_params: vec![owner, other],
+            params: r.create.to_vec(),
+            summary: format!("Relate one of {seg} to one of {base} ({table})"),
+        });
+        out.push(Route {
+            method: Method::Delete,
+            path: one,
+            table: r.table,
+            action: Action::Unrelate,
+            path_params: vec![owner, other],
+            params: vec![],
+            summary: format!("Unrelate one of {seg} from one of {base} ({table})"),
+        });
+    }
+    out.push(Route {
+        method: Method::Get,
+        path: format!("/{base}/{{uuid}}/{seg}"),
+        table: r.table,
+        action: Action::List,
+        path_params: vec![owner],
+        params: vec![],
+        summary: format!("List the {table} rows of one of {base}"),
+    });
+}
+
+fn owned_routes(o: &Owned, out: &mut Vec<Route>) {
+    let parent = o.parent.table().as_str();
+    let path = format!("/{parent}/{{uuid}}/{}", o.segment);
+    let owner = vec![PathParam {
+        name: "uuid",
+        kind: o.parent,
+        role: PathRole::Parent { fk: o.fk },
+    }];
+    let table = o.table.as_str();
+    for (method, action, params, summary) in [
+        (
+            Method::Post,
+            Action::Create,
+            o.create,
+            format!("Add a {table} row to one of {parent}"),
+        ),
+        (
+            Method::Get,
+            Action::List,
+            &[][..],
+            format!("List the {table} rows of one of {parent}"),
+        ),
+        (
+            Method::Delete,
+            Action::Unrelate,
+            o.delete,
+            format!("Delete the {table} rows of one of {parent} matching the parameters"),
+        ),
+    ] {
+        out.push(Route {
+            method,
+            path: path.clone(),
+            table: o.table,
+            action,
+            path_params: owner.clone(),
+            params: params.to_vec(),
+            summary,
+        });
+    }
+}
+
+fn service_route(s: &ServiceRoute, out: &mut Vec<Route>) {
+    let table = s.target.table();
+    out.push(Route {
+        method: s.method,
+        path: format!("/{}/{{uuid}}/{}", table.as_str(), s.segment),
+        table,
+        action: Action::Call(s.service),
+        path_params: vec![PathParam {
+            name: "uuid",
+            kind: s.target,
+            role: PathRole::Target,
+        }],
+        params: s.params.to_vec(),
+        summary: s.summary.to_owned(),
+    });
+}
+
 /// Every route vnapi serves below the API root, in declaration order.
 pub fn route_table() -> &'static [Route] {
     static TABLE: LazyLock<Vec<Route>> = LazyLock::new(|| {
@@ -365,6 +581,15 @@ pub fn route_table() -> &'static [Route] {
         }
         for child in CHILDREN {
             child_routes(child, &mut routes);
+        }
+        for relation in RELATIONS {
+            relation_routes(relation, &mut routes);
+        }
+        for owned in OWNED {
+            owned_routes(owned, &mut routes);
+        }
+        for service in SERVICES {
+            service_route(service, &mut routes);
         }
         routes
     });
@@ -411,5 +636,52 @@ mod tests {
             Method::Delete,
             "/ip_range_groups/{uuid}/ip_ranges/{ip_range_uuid}"
         ));
+    }
+
+    #[test]
+    fn relation_owned_and_service_routes_are_there() {
+        let action = |m: Method, p: &str| {
+            route_table()
+                .iter()
+                .find(|r| r.method == m && r.path == p)
+                .map(|r| r.action)
+        };
+        let dpn = "/datapaths/{uuid}/networks/{network_uuid}";
+        assert_eq!(action(Method::Post, dpn), Some(Action::Relate));
+        assert_eq!(action(Method::Delete, dpn), Some(Action::Unrelate));
+        assert_eq!(
+            action(Method::Get, "/datapaths/{uuid}/route_links"),
+            Some(Action::List)
+        );
+        assert_eq!(
+            action(Method::Put, "/interfaces/{uuid}/segments/{segment_uuid}"),
+            Some(Action::SetRelation)
+        );
+        for seg in ["networks", "segments", "route_links"] {
+            let list = route_table().iter().find(|r| {
+                r.method == Method::Get && r.path == format!("/interfaces/{{uuid}}/{seg}")
+            });
+            // Each answers its own association table (the original answered one for all).
+            assert_eq!(
+                list.map(|r| r.table.as_str()),
+                Some(format!("interface_{seg}").as_str())
+            );
+        }
+        assert_eq!(
+            action(Method::Delete, "/interfaces/{uuid}/ports"),
+            Some(Action::Unrelate)
+        );
+        assert_eq!(
+            action(Method::Post, "/interfaces"),
+            Some(Action::CreateInterface)
+        );
+        assert_eq!(
+            action(Method::Put, "/ip_leases/{uuid}/release"),
+            Some(Action::Call(Service::ReleaseLease))
+        );
+        assert_eq!(
+            action(Method::Post, "/lease_policies/{uuid}/ip_leases"),
+            Some(Action::Call(Service::AllocateLease))
+        );
     }
 }

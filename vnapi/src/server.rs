@@ -11,13 +11,13 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, get};
 use model::Uuid;
-use proto::{Key, RpcClient};
+use proto::{Key, Op, Reply, RpcClient, RpcError, ServiceCall};
 use serde_json::{Map, Value, json};
 
 use crate::error::Failure;
 use crate::openapi;
 use crate::params::{self, RawParams};
-use crate::routes::{Action, Method, PathRole, Route, route_table};
+use crate::routes::{Action, Method, PathRole, Route, Service, route_table};
 
 /// The largest request body read; larger bodies are refused with 400.
 pub const MAX_BODY_BYTES: usize = 2 << 20;
@@ -196,8 +196,13 @@ async fn answer(
     let mut fields = params::check(route, read_params(request).await?)?;
     let target = path_uuid(route, path, |r| *r == PathRole::Target)?;
     let parent = path_uuid(route, path, |r| matches!(r, PathRole::Parent { .. }))?;
+    let other = path_uuid(route, path, |r| matches!(r, PathRole::Other { .. }))?;
     let parent = match parent {
-        Some((uuid, PathRole::Parent { fk })) => Some((fk, row_id(vnmgr, uuid).await?)),
+        Some((uuid, PathRole::Parent { fk })) => Some((fk, row_id(vnmgr, uuid).await?, uuid)),
+        _ => None,
+    };
+    let other = match other {
+        Some((uuid, PathRole::Other { fk })) => Some((fk, row_id(vnmgr, uuid).await?, uuid)),
         _ => None,
     };
     let target_key = || {
@@ -205,9 +210,17 @@ async fn answer(
             .map(|(uuid, _)| Key::Uuid(uuid))
             .ok_or_else(|| Failure::argument("this route names no row"))
     };
+    // The association's two sides, as the row's columns.
+    let sides = || {
+        let mut sides = Map::new();
+        for (fk, id, _) in parent.iter().chain(other.iter()) {
+            sides.insert((*fk).to_owned(), id.clone());
+        }
+        sides
+    };
     match route.action {
         Action::Create => {
-            if let Some((fk, id)) = parent {
+            if let Some((fk, id, _)) = parent {
                 fields.insert(fk.to_owned(), id);
             }
             Ok(vnmgr.create(route.table, Value::Object(fields)).await?)
@@ -218,7 +231,7 @@ async fn answer(
             let limit = take_u64(&mut fields, "limit");
             let offset = take_u64(&mut fields, "offset").unwrap_or(0);
             let filter = parent
-                .map(|(fk, id)| vec![(fk.to_owned(), id)])
+                .map(|(fk, id, _)| vec![(fk.to_owned(), id)])
                 .unwrap_or_default();
             let page = vnmgr.list(route.table, filter, limit, offset).await?;
             Ok(json!({
@@ -230,7 +243,7 @@ async fn answer(
         }
         Action::Delete => {
             let key = target_key()?;
-            if let Some((fk, id)) = parent {
+            if let Some((fk, id, _)) = parent {
                 // The child must belong to the parent the path names.
                 let row = vnmgr.show(route.table, key.clone()).await?;
                 if row.get(fk) != Some(&id) {
@@ -247,6 +260,84 @@ async fn answer(
             vnmgr.delete(route.table, key.clone()).await?;
             Ok(json!([key.to_string()]))
         }
+        Action::Relate => {
+            let mut row = sides();
+            row.extend(fields);
+            Ok(vnmgr.relate(route.table, row).await?)
+        }
+        Action::Unrelate => {
+            let mut row = sides();
+            row.extend(fields);
+            let deleted = vnmgr.unrelate(route.table, row).await?;
+            match other {
+                // The original answered `[<other uuid>]`.
+                Some((_, _, uuid)) => Ok(json!([uuid.to_string()])),
+                None => Ok(json!(
+                    deleted.iter().map(ToString::to_string).collect::<Vec<_>>()
+                )),
+            }
+        }
+        Action::SetRelation => {
+            let sides = sides();
+            let filter: Vec<(String, Value)> = sides.clone().into_iter().collect();
+            let found = vnmgr.list(route.table, filter, Some(1), 0).await?;
+            match found
+                .items
+                .first()
+                .and_then(|row| row.get("id"))
+                .and_then(Value::as_i64)
+            {
+                Some(id) => Ok(vnmgr.update(route.table, Key::Id(id), fields).await?),
+                None => {
+                    let mut row = sides;
+                    row.extend(fields);
+                    Ok(vnmgr.relate(route.table, row).await?)
+                }
+            }
+        }
+        Action::Call(service) => {
+            let key = target_key()?;
+            let uuid_key = |name: &str| -> Result<Option<Key>, Failure> {
+                match fields.get(name).and_then(Value::as_str) {
+                    Some(text) => Ok(Some(Key::Uuid(
+                        text.parse::<Uuid>()
+                            .map_err(|e| Failure::argument(format!("{name}: {e}")))?,
+                    ))),
+                    None => Ok(None),
+                }
+            };
+            let call = match service {
+                Service::AllocateLease => ServiceCall::AllocateLease {
+                    lease_policy: key,
+                    interface: uuid_key("interface_uuid")?
+                        .ok_or_else(|| Failure::argument("interface_uuid is required"))?,
+                },
+                Service::AttachLease => ServiceCall::AttachLease {
+                    ip_lease: key,
+                    interface: uuid_key("interface_uuid")?,
+                    mac_lease: uuid_key("mac_lease_uuid")?,
+                },
+                Service::ReleaseLease => ServiceCall::ReleaseLease { ip_lease: key },
+            };
+            called(vnmgr.call(Op::Call(call)).await?)
+        }
+        Action::CreateInterface => {
+            let reply = vnmgr
+                .call(Op::Call(ServiceCall::CreateInterface { row: fields }))
+                .await?;
+            called(reply)
+        }
+    }
+}
+
+/// The row a service call answers with.
+fn called(reply: Reply) -> Result<Value, Failure> {
+    match reply {
+        Reply::Called { row, .. } => Ok(row),
+        other => Err(Failure::from(RpcError::UnexpectedReply {
+            op: "call",
+            reply: other.name(),
+        })),
     }
 }
 

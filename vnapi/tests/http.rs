@@ -33,6 +33,8 @@ impl Vnmgr {
             database_url: format!("sqlite://{}/vnmgr.db?mode=rwc", dir.path().display()),
             rpc_endpoint: rpc.to_owned(),
             event_endpoint: "tcp://127.0.0.1:0".to_owned(),
+            // The tutorial's MAC range group for datapath networks.
+            datapath_mac_group: Some("mrg-dpg".parse().unwrap()),
             ..vnmgr::Config::default()
         };
         let server = vnmgr::Server::bind(&config).await.unwrap();
@@ -562,4 +564,482 @@ async fn the_openapi_document_lists_every_route() {
             .sum();
         assert_eq!(documented, vnapi::routes::route_table().len());
     }
+}
+
+impl Api {
+    /// Sends `method path` (parameters in the query, as vnctl does) and expects 200.
+    async fn ok(&self, method: &str, path: &str) -> Value {
+        let (status, body) = self.send(method, path, Body::None).await;
+        assert_eq!(status, 200, "{method} {path}: {body}");
+        body
+    }
+
+    async fn count(&self, path: &str) -> u64 {
+        self.ok("GET", path).await["total_count"].as_u64().unwrap()
+    }
+}
+
+/// The original's single-network tutorial (reference §4) as HTTP requests, plus its DHCP
+/// step: a datapath, the datapath MAC group, networks, the host interface, the datapath
+/// network and two instance interfaces with addresses.
+async fn tutorial(api: &Api) {
+    for path in [
+        "/api/1.0/datapaths?uuid=dp-test1&display_name=test1&dpid=0x0000aaaaaaaaaaaa&node_id=vna",
+        "/api/1.0/mac_range_groups?uuid=mrg-dpg",
+        "/api/1.0/mac_range_groups/mrg-dpg/mac_ranges?begin_mac_address=52:56:01:00:00:00&end_mac_address=52:56:01:ff:ff:ff",
+        "/api/1.0/networks?uuid=nw-public&ipv4_network=10.50.0.0&ipv4_prefix=24&network_mode=physical",
+        "/api/1.0/networks?uuid=nw-test1&ipv4_network=10.100.0.0&ipv4_prefix=24&network_mode=virtual",
+        "/api/1.0/interfaces?uuid=if-dp1eth0&mode=host&port_name=eth0&owner_datapath_uuid=dp-test1&network_uuid=nw-public&ipv4_address=10.50.0.2&mac_address=02:01:00:00:00:01",
+        "/api/1.0/datapaths/dp-test1/networks/nw-test1?interface_uuid=if-dp1eth0",
+        "/api/1.0/interfaces?uuid=if-inst1&mode=vif&owner_datapath_uuid=dp-test1&mac_address=10:54:ff:00:00:01&network_uuid=nw-test1&ipv4_address=10.100.0.10&port_name=inst1",
+        "/api/1.0/interfaces?uuid=if-inst2&mode=vif&owner_datapath_uuid=dp-test1&mac_address=10:54:ff:00:00:02&network_uuid=nw-test1&ipv4_address=10.100.0.11&port_name=inst2",
+        "/api/1.0/interfaces?uuid=if-dhcp&mode=simulated&owner_datapath_uuid=dp-test1&mac_address=02:00:00:00:01:11&network_uuid=nw-test1&ipv4_address=10.100.0.100",
+        "/api/1.0/network_services?uuid=ns-dhcp&interface_uuid=if-dhcp&mode=dhcp",
+    ] {
+        api.ok("POST", path).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_single_network_tutorial_produces_the_expected_objects() {
+    let vnmgr = Vnmgr::start_on("tcp://127.0.0.1:0").await;
+    let api = start_api(&vnmgr.rpc, None, STEP).await;
+    tutorial(&api).await;
+
+    // The datapath network, with a MAC from the datapath MAC group and the host interface.
+    let page = api.ok("GET", "/api/1.0/datapaths/dp-test1/networks").await;
+    assert_eq!(page["total_count"], 1, "{page}");
+    let dpn = &page["items"][0];
+    let host = api.ok("GET", "/api/1.0/interfaces/if-dp1eth0").await;
+    let network = api.ok("GET", "/api/1.0/networks/nw-test1").await;
+    assert_eq!(dpn["interface_id"], host["id"], "{dpn}");
+    assert_eq!(dpn["network_id"], network["id"], "{dpn}");
+    assert_ne!(dpn["mac_address_id"], 0, "{dpn}");
+
+    // Each instance: a singular port, a MAC lease, an IP lease on it, the network association.
+    let inst1 = api.ok("GET", "/api/1.0/interfaces/if-inst1").await;
+    let ports = api.ok("GET", "/api/1.0/interfaces/if-inst1/ports").await;
+    assert_eq!(ports["total_count"], 1, "{ports}");
+    assert_eq!(ports["items"][0]["port_name"], "inst1");
+    assert_eq!(ports["items"][0]["singular"], true);
+    let networks = api.ok("GET", "/api/1.0/interfaces/if-inst1/networks").await;
+    assert_eq!(networks["total_count"], 1, "{networks}");
+    assert_eq!(networks["items"][0]["network_id"], network["id"]);
+    assert_eq!(api.count("/api/1.0/interfaces/if-inst1/segments").await, 0);
+    assert_eq!(
+        api.count("/api/1.0/interfaces/if-inst1/route_links").await,
+        0
+    );
+    assert_eq!(api.count("/api/1.0/mac_leases").await, 4);
+    assert_eq!(api.count("/api/1.0/ip_leases").await, 4);
+    let leases = api.ok("GET", "/api/1.0/ip_leases").await;
+    let lease = leases["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["interface_id"] == inst1["id"])
+        .unwrap();
+    assert!(lease["mac_lease_id"].is_number(), "{lease}");
+    // The DHCP step.
+    let service = api.ok("GET", "/api/1.0/network_services/ns-dhcp").await;
+    assert_eq!(service["mode"], "dhcp");
+    let dhcp_ports = api.ok("GET", "/api/1.0/interfaces/if-dhcp/ports").await;
+    assert_eq!(dhcp_ports["items"][0]["singular"], true, "{dhcp_ports}");
+    vnmgr.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_interface_create_leaves_nothing_behind() {
+    let vnmgr = Vnmgr::start_on("tcp://127.0.0.1:0").await;
+    let api = start_api(&vnmgr.rpc, None, STEP).await;
+    tutorial(&api).await;
+    let tables = [
+        "interfaces",
+        "mac_leases",
+        "ip_leases",
+        "interface_ports",
+        "interface_networks",
+    ];
+    let before = api.count("/api/1.0/mac_leases").await + api.count("/api/1.0/ip_leases").await;
+    // An address outside the network, an address taken, a MAC taken: each refused whole.
+    for (query, code) in [
+        (
+            "mac_address=10:54:ff:00:00:09&network_uuid=nw-test1&ipv4_address=10.200.0.1",
+            "110",
+        ),
+        (
+            "mac_address=10:54:ff:00:00:09&network_uuid=nw-test1&ipv4_address=10.100.0.10",
+            "400",
+        ),
+        (
+            "mac_address=10:54:ff:00:00:01&network_uuid=nw-test1&ipv4_address=10.100.0.20",
+            "400",
+        ),
+        ("network_uuid=nw-none&ipv4_address=10.100.0.20", "100"),
+        ("ipv4_address=10.100.0.20", "111"),
+    ] {
+        let got = api
+            .send(
+                "POST",
+                &format!("/api/1.0/interfaces?uuid=if-bad&mode=vif&port_name=bad&{query}"),
+                Body::None,
+            )
+            .await;
+        assert!((400..500).contains(&got.0), "{query}: {}", got.1);
+        if code != "400" {
+            assert_eq!(got.1["code"], code, "{query}: {}", got.1);
+        }
+        assert_error(&api.get("/api/1.0/interfaces/if-bad").await, 404, "100");
+    }
+    let after = api.count("/api/1.0/mac_leases").await + api.count("/api/1.0/ip_leases").await;
+    assert_eq!(before, after, "{tables:?}");
+    assert_eq!(api.count("/api/1.0/interfaces").await, 4);
+
+    // A MAC from a MAC range group.
+    let made = api
+        .ok(
+            "POST",
+            "/api/1.0/interfaces?uuid=if-mrg&mode=vif&mac_range_group_uuid=mrg-dpg",
+        )
+        .await;
+    assert_eq!(made["uuid"], "if-mrg", "{made}");
+    assert_eq!(api.count("/api/1.0/mac_leases").await, 5);
+    let unknown_group = api
+        .send(
+            "POST",
+            "/api/1.0/interfaces?uuid=if-mrg2&mode=vif&mac_range_group_uuid=mrg-none",
+            Body::None,
+        )
+        .await;
+    assert_error(&unknown_group, 404, "100");
+    vnmgr.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relation_routes() {
+    let vnmgr = Vnmgr::start_on("tcp://127.0.0.1:0").await;
+    let api = start_api(&vnmgr.rpc, None, STEP).await;
+    tutorial(&api).await;
+
+    // Datapath relations: a second relate is 112, unknown sides 100, delete answers the other
+    // side's uuid, and a second delete finds nothing (114).
+    assert_error(
+        &api.send(
+            "POST",
+            "/api/1.0/datapaths/dp-test1/networks/nw-test1?interface_uuid=if-dp1eth0",
+            Body::None,
+        )
+        .await,
+        400,
+        "112",
+    );
+    assert_error(
+        &api.send(
+            "POST",
+            "/api/1.0/datapaths/dp-test1/networks/nw-none?interface_uuid=if-dp1eth0",
+            Body::None,
+        )
+        .await,
+        404,
+        "100",
+    );
+    assert_error(
+        &api.send(
+            "POST",
+            "/api/1.0/datapaths/dp-test1/networks/nw-test1",
+            Body::None,
+        )
+        .await,
+        400,
+        "111",
+    );
+    api.ok("POST", "/api/1.0/segments?uuid=seg-1&mode=virtual")
+        .await;
+    api.ok("POST", "/api/1.0/route_links?uuid=rl-1").await;
+    api.ok(
+        "POST",
+        "/api/1.0/datapaths/dp-test1/segments/seg-1?interface_uuid=if-dp1eth0",
+    )
+    .await;
+    api.ok(
+        "POST",
+        "/api/1.0/datapaths/dp-test1/route_links/rl-1?interface_uuid=if-dp1eth0",
+    )
+    .await;
+    assert_eq!(api.count("/api/1.0/datapaths/dp-test1/segments").await, 1);
+    assert_eq!(
+        api.count("/api/1.0/datapaths/dp-test1/route_links").await,
+        1
+    );
+    let deleted = api
+        .ok("DELETE", "/api/1.0/datapaths/dp-test1/networks/nw-test1")
+        .await;
+    assert_eq!(deleted, json!(["nw-test1"]));
+    assert_error(
+        &api.send(
+            "DELETE",
+            "/api/1.0/datapaths/dp-test1/networks/nw-test1",
+            Body::None,
+        )
+        .await,
+        404,
+        "114",
+    );
+
+    // Interface associations: PUT sets `static`, creating the row when missing.
+    let row = api
+        .ok(
+            "PUT",
+            "/api/1.0/interfaces/if-inst1/networks/nw-test1?static=true",
+        )
+        .await;
+    assert_eq!(row["static"], true, "{row}");
+    assert_eq!(api.count("/api/1.0/interfaces/if-inst1/networks").await, 1);
+    let row = api
+        .ok(
+            "PUT",
+            "/api/1.0/interfaces/if-inst1/segments/seg-1?static=true",
+        )
+        .await;
+    assert_eq!(row["static"], true, "{row}");
+    assert_eq!(api.count("/api/1.0/interfaces/if-inst1/segments").await, 1);
+    assert_eq!(
+        api.count("/api/1.0/interfaces/if-inst1/route_links").await,
+        0
+    );
+    assert_error(
+        &api.send(
+            "PUT",
+            "/api/1.0/interfaces/if-inst1/route_links/rl-1",
+            Body::None,
+        )
+        .await,
+        400,
+        "111",
+    );
+
+    // Interface ports: add, delete by value, and an unknown datapath.
+    api.ok("POST", "/api/1.0/interfaces/if-inst1/ports?port_name=extra")
+        .await;
+    assert_eq!(api.count("/api/1.0/interfaces/if-inst1/ports").await, 2);
+    let gone = api
+        .ok(
+            "DELETE",
+            "/api/1.0/interfaces/if-inst1/ports?port_name=extra",
+        )
+        .await;
+    assert_eq!(gone.as_array().map(Vec::len), Some(1), "{gone}");
+    assert_eq!(api.count("/api/1.0/interfaces/if-inst1/ports").await, 1);
+    assert_error(
+        &api.send(
+            "POST",
+            "/api/1.0/interfaces/if-inst1/ports?datapath_uuid=dp-none",
+            Body::None,
+        )
+        .await,
+        404,
+        "100",
+    );
+    vnmgr.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lease_service_routes() {
+    let vnmgr = Vnmgr::start_on("tcp://127.0.0.1:0").await;
+    let api = start_api(&vnmgr.rpc, None, STEP).await;
+    tutorial(&api).await;
+    for path in [
+        "/api/1.0/ip_range_groups?uuid=iprg-1",
+        "/api/1.0/ip_range_groups/iprg-1/ip_ranges?begin_ipv4_address=10.100.0.50&end_ipv4_address=10.100.0.60",
+        "/api/1.0/lease_policies?uuid=lp-1",
+        "/api/1.0/lease_policies/lp-1/networks/nw-test1?ip_range_group_uuid=iprg-1",
+        "/api/1.0/interfaces?uuid=if-inst3&mode=vif&mac_address=10:54:ff:00:00:03",
+    ] {
+        api.ok("POST", path).await;
+    }
+    assert_eq!(api.count("/api/1.0/lease_policies/lp-1/networks").await, 1);
+    let lease = api
+        .ok(
+            "POST",
+            "/api/1.0/lease_policies/lp-1/ip_leases?interface_uuid=if-inst3",
+        )
+        .await;
+    let inst3 = api.ok("GET", "/api/1.0/interfaces/if-inst3").await;
+    assert_eq!(lease["interface_id"], inst3["id"], "{lease}");
+    let uuid = lease["uuid"].as_str().unwrap().to_owned();
+    assert_error(
+        &api.send("POST", "/api/1.0/lease_policies/lp-1/ip_leases", Body::None)
+            .await,
+        400,
+        "111",
+    );
+    assert_error(
+        &api.send(
+            "POST",
+            "/api/1.0/lease_policies/lp-none/ip_leases?interface_uuid=if-inst3",
+            Body::None,
+        )
+        .await,
+        404,
+        "100",
+    );
+
+    let released = api
+        .ok("PUT", &format!("/api/1.0/ip_leases/{uuid}/release"))
+        .await;
+    assert_eq!(released["interface_id"], Value::Null, "{released}");
+    let attached = api
+        .ok(
+            "PUT",
+            &format!("/api/1.0/ip_leases/{uuid}/attach?interface_uuid=if-inst3"),
+        )
+        .await;
+    assert_eq!(attached["interface_id"], inst3["id"], "{attached}");
+    assert_error(
+        &api.send(
+            "PUT",
+            &format!("/api/1.0/ip_leases/{uuid}/attach"),
+            Body::None,
+        )
+        .await,
+        400,
+        "111",
+    );
+    assert_error(
+        &api.send("PUT", "/api/1.0/ip_leases/il-none/release", Body::None)
+            .await,
+        404,
+        "100",
+    );
+    vnmgr.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dns_filters_translations_and_containers() {
+    let vnmgr = Vnmgr::start_on("tcp://127.0.0.1:0").await;
+    let api = start_api(&vnmgr.rpc, None, STEP).await;
+    tutorial(&api).await;
+
+    // DNS service and records.
+    api.ok(
+        "POST",
+        "/api/1.0/network_services?uuid=ns-dns&interface_uuid=if-dhcp&mode=dns",
+    )
+    .await;
+    api.ok(
+        "POST",
+        "/api/1.0/dns_services?uuid=dnss-1&network_service_uuid=ns-dns&public_dns=8.8.8.8",
+    )
+    .await;
+    api.ok(
+        "POST",
+        "/api/1.0/dns_services/dnss-1/dns_records?uuid=dnsr-1&name=www&ipv4_address=10.100.0.10",
+    )
+    .await;
+    assert_eq!(
+        api.count("/api/1.0/dns_services/dnss-1/dns_records").await,
+        1
+    );
+    assert_error(
+        &api.send(
+            "POST",
+            "/api/1.0/dns_services/dnss-1/dns_records?name=www",
+            Body::None,
+        )
+        .await,
+        400,
+        "111",
+    );
+    let updated = api
+        .ok("PUT", "/api/1.0/dns_services/dnss-1?public_dns=1.1.1.1")
+        .await;
+    assert_eq!(updated["public_dns"], "1.1.1.1");
+
+    // Filters and their static rules (CIDR addresses).
+    api.ok(
+        "POST",
+        "/api/1.0/filters?uuid=fil-1&interface_uuid=if-inst1&mode=static",
+    )
+    .await;
+    let rule = api
+        .ok(
+            "POST",
+            "/api/1.0/filters/fil-1/static?protocol=tcp&action=pass&src_address=10.0.0.0/8&dst_address=0.0.0.0/0&src_port=0&dst_port=22",
+        )
+        .await;
+    assert_eq!(rule["src_prefix"], 8, "{rule}");
+    assert_eq!(rule["port_dst"], 22, "{rule}");
+    assert_eq!(api.count("/api/1.0/filters/fil-1/static").await, 1);
+    assert_error(
+        &api.send(
+            "POST",
+            "/api/1.0/filters/fil-1/static?protocol=tcp&action=pass&src_address=10.0.0.0/40",
+            Body::None,
+        )
+        .await,
+        400,
+        "110",
+    );
+    api.ok(
+        "DELETE",
+        "/api/1.0/filters/fil-1/static?protocol=tcp&action=pass&src_address=10.0.0.0/8&dst_address=0.0.0.0/0&src_port=0&dst_port=22",
+    )
+    .await;
+    assert_eq!(api.count("/api/1.0/filters/fil-1/static").await, 0);
+
+    // Translations and static addresses.
+    api.ok(
+        "POST",
+        "/api/1.0/translations?uuid=tr-1&interface_uuid=if-inst1&mode=static_address",
+    )
+    .await;
+    api.ok(
+        "POST",
+        "/api/1.0/translations/tr-1/static_address?ingress_ipv4_address=10.50.0.100&egress_ipv4_address=10.100.0.10",
+    )
+    .await;
+    assert_eq!(
+        api.count("/api/1.0/translations/tr-1/static_address").await,
+        1
+    );
+    assert_error(
+        &api.send(
+            "POST",
+            "/api/1.0/translations/tr-1/static_address?ingress_ipv4_address=10.50.0.100",
+            Body::None,
+        )
+        .await,
+        400,
+        "111",
+    );
+    assert_error(
+        &api.send(
+            "DELETE",
+            "/api/1.0/translations/tr-1/static_address?ingress_ipv4_address=10.50.0.200",
+            Body::None,
+        )
+        .await,
+        404,
+        "114",
+    );
+
+    // IP lease containers, and leases' own CRUD.
+    api.ok("POST", "/api/1.0/ip_lease_containers?uuid=ilc-1")
+        .await;
+    assert_eq!(api.count("/api/1.0/ip_lease_containers").await, 1);
+    let leases = api.ok("GET", "/api/1.0/ip_leases").await;
+    let uuid = leases["items"][0]["uuid"].as_str().unwrap().to_owned();
+    let lease = api
+        .ok(
+            "PUT",
+            &format!("/api/1.0/ip_leases/{uuid}?enable_routing=true"),
+        )
+        .await;
+    assert_eq!(lease["enable_routing"], true);
+    assert_error(
+        &api.send("POST", "/api/1.0/mac_leases", Body::None).await,
+        405,
+        "405",
+    );
+    vnmgr.stop().await;
 }

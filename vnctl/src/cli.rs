@@ -22,11 +22,12 @@ pub enum Format {
 
 /// Options accepted anywhere on the command line.
 #[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// vnapi base URL, e.g. http://127.0.0.1:9090 [default: $VNET_WEBAPI, ~/.vnctl.toml, 127.0.0.1:9090]
     #[arg(long, global = true, value_name = "URL")]
     pub api: Option<String>,
-    /// Bearer token for vnapi [default: $VNET_API_TOKEN, ~/.vnctl.toml]
+    /// Bearer token for vnapi, the one vnapi has as VNAPI_TOKEN [default: $VNET_API_TOKEN, ~/.vnctl.toml]
     #[arg(long, global = true, value_name = "TOKEN")]
     pub token: Option<String>,
     /// Configuration file [default: ~/.vnctl.toml]
@@ -114,6 +115,9 @@ fn field_arg(field: &Field, required: bool) -> Arg {
         .long(kebab.clone())
         .value_name("VALUE")
         .required(required);
+    if !field.help.is_empty() {
+        arg = arg.help(field.help);
+    }
     if kebab != field.name {
         arg = arg.alias(field.name);
     }
@@ -161,10 +165,7 @@ fn paging() -> [Arg; 2] {
 }
 
 fn resource_command(resource: &'static Resource) -> Command {
-    let uuid = Field {
-        name: "uuid",
-        ..spec::opt("uuid")
-    };
+    let uuid = spec::opt("uuid").help("UUID to create the object with (generated if omitted)");
     let mut command = named(resource.name)
         .about(resource.about)
         .subcommand_required(true);

@@ -8,7 +8,9 @@ use crate::cli::{Format, GlobalArgs};
 
 /// `host:port` of vnapi, as the original vnctl read it.
 pub const ENV_WEBAPI: &str = "VNET_WEBAPI";
-/// Bearer token for vnapi.
+/// Bearer token vnctl sends to vnapi (`Authorization: Bearer ...`). This is the client-side
+/// name; vnapi reads the token it expects from its own `VNAPI_TOKEN` (or `token` in
+/// `vnapi.toml`). On a host running both, set the two to the same value.
 pub const ENV_TOKEN: &str = "VNET_API_TOKEN";
 /// Used when nothing else names vnapi; vnapi's default bind address.
 pub const DEFAULT_API: &str = "http://127.0.0.1:9090";

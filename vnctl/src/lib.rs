@@ -49,7 +49,8 @@ pub enum Error {
     Output(String),
 }
 
-/// Turns a non-2xx answer into [`Error::Api`], reading the API's `{error, message, code}`.
+/// Turns a non-2xx answer into [`Error::Api`], reading the API's `{error, message, code}`;
+/// `code` may be a string (as vnapi and the original send it) or a number.
 pub fn api_error(status: u16, body: &str) -> Error {
     let parsed: Option<Value> = serde_json::from_str(body).ok();
     let field = |name: &str| {
@@ -257,6 +258,12 @@ mod tests {
         let e = api_error(
             404,
             r#"{"error":"UnknownUUIDResource","message":"nw-x","code":"100"}"#,
+        );
+        assert_eq!(e.to_string(), "error 100: nw-x");
+        // vnapi sends the code as a string, like the original; a number is read the same way.
+        let e = api_error(
+            404,
+            r#"{"error":"UnknownUUIDResource","message":"nw-x","code":100}"#,
         );
         assert_eq!(e.to_string(), "error 100: nw-x");
         assert_eq!(

@@ -16,6 +16,8 @@ pub struct Field {
     pub updatable: bool,
     /// A boolean: `--flag` alone means `true`, `--flag false` is accepted as well.
     pub boolean: bool,
+    /// One line for `--help`: what the value is and its accepted forms (empty: none).
+    pub help: &'static str,
 }
 
 /// An optional, add-only option.
@@ -25,6 +27,7 @@ pub const fn opt(name: &'static str) -> Field {
         required: false,
         updatable: false,
         boolean: false,
+        help: "",
     }
 }
 
@@ -42,6 +45,10 @@ impl Field {
             updatable: true,
             ..self
         }
+    }
+    /// The option's `--help` line.
+    pub const fn help(self, help: &'static str) -> Self {
+        Field { help, ..self }
     }
     /// The option is a boolean switch.
     pub const fn flag(self) -> Self {
@@ -164,8 +171,15 @@ pub struct Resource {
     pub columns: &'static [&'static str],
 }
 
-const DP_LINK: &[Field] = &[opt("interface_uuid").req(), opt("mac_address")];
-const IF_STATIC: &[Field] = &[opt("static").req()];
+const DP_LINK: &[Field] = &[
+    opt("interface_uuid")
+        .help("Host interface linking the datapath to it (if-...)")
+        .req(),
+    opt("mac_address").help("MAC of the datapath on it (generated from the MAC group if omitted)"),
+];
+const IF_STATIC: &[Field] = &[opt("static")
+    .help("true: the association is fixed; false: vna may change it")
+    .req()];
 
 /// The whole command tree. Order is the order of `vnctl --help`.
 pub const RESOURCES: &[Resource] = &[
@@ -174,10 +188,17 @@ pub const RESOURCES: &[Resource] = &[
         about: "Open vSwitch bridges managed by a vna",
         verbs: CRUD,
         fields: &[
-            opt("display_name").req().upd(),
-            opt("dpid").req(),
-            opt("node_id").req(),
-            opt("enable_ovs_learn_action").upd().flag(),
+            opt("display_name").help("Human-readable name").req().upd(),
+            opt("dpid")
+                .help("Datapath ID: hex, optional 0x, up to 16 digits")
+                .req(),
+            opt("node_id")
+                .help("Node id of the vna managing the bridge")
+                .req(),
+            opt("enable_ovs_learn_action")
+                .help("Let Open vSwitch learn MACs with the learn action")
+                .upd()
+                .flag(),
         ],
         relations: &[
             link("networks", DP_LINK),
@@ -192,14 +213,18 @@ pub const RESOURCES: &[Resource] = &[
         about: "IPv4 networks",
         verbs: CRUD,
         fields: &[
-            opt("ipv4_network").req(),
-            opt("ipv4_prefix"),
-            opt("mode"),
-            opt("network_mode"),
-            opt("segment_uuid"),
-            opt("topology_uuid"),
-            opt("display_name").upd(),
-            opt("domain_name").upd(),
+            opt("ipv4_network")
+                .help("Network address, dotted quad, e.g. 10.100.0.0")
+                .req(),
+            opt("ipv4_prefix").help("Prefix length, 1..32"),
+            opt("mode").help("physical, virtual or internal"),
+            opt("network_mode").help("Same as --mode (the original's other name)"),
+            opt("segment_uuid").help("Segment (seg-...)"),
+            opt("topology_uuid").help("Topology to add the object to (topo-...)"),
+            opt("display_name").help("Human-readable name").upd(),
+            opt("domain_name")
+                .help("DNS domain handed out by DHCP")
+                .upd(),
         ],
         relations: &[],
         actions: &[],
@@ -215,7 +240,10 @@ pub const RESOURCES: &[Resource] = &[
         name: "segments",
         about: "Layer-2 segments",
         verbs: NO_MODIFY,
-        fields: &[opt("mode").req(), opt("topology_uuid")],
+        fields: &[
+            opt("mode").help("virtual or physical").req(),
+            opt("topology_uuid").help("Topology to add the object to (topo-...)"),
+        ],
         relations: &[],
         actions: &[],
         columns: &["uuid", "mode"],
@@ -225,26 +253,37 @@ pub const RESOURCES: &[Resource] = &[
         about: "Virtual, simulated and host interfaces",
         verbs: CRUD,
         fields: &[
-            opt("mode"),
-            opt("owner_datapath_uuid"),
-            opt("network_uuid"),
-            opt("segment_uuid"),
-            opt("mac_address"),
-            opt("mac_range_group_uuid"),
-            opt("ipv4_address"),
-            opt("port_name"),
-            opt("display_name").upd(),
-            opt("enable_routing").upd().flag(),
-            opt("enable_route_translation").upd().flag(),
-            opt("enable_filtering").upd().flag(),
+            opt("mode").help("vif, host, simulated, internal, patch, promiscuous or remote"),
+            opt("owner_datapath_uuid").help("Datapath the interface sits on (dp-...)"),
+            opt("network_uuid").help("Network of the interface's IPv4 lease (nw-...)"),
+            opt("segment_uuid").help("Segment (seg-...); must match the network's"),
+            opt("mac_address").help("MAC address, e.g. 10:54:ff:00:00:01"),
+            opt("mac_range_group_uuid").help("MAC range group to allocate the MAC from (mrg-...)"),
+            opt("ipv4_address").help("IPv4 address in --network-uuid's subnet"),
+            opt("port_name").help("Open vSwitch port name"),
+            opt("display_name").help("Human-readable name").upd(),
+            opt("enable_routing")
+                .help("Route IPv4 traffic through this object (true/false)")
+                .upd()
+                .flag(),
+            opt("enable_route_translation")
+                .help("Translate addresses of routed packets (true/false)")
+                .upd()
+                .flag(),
+            opt("enable_filtering")
+                .help("Apply the interface's filters (true/false)")
+                .upd()
+                .flag(),
         ],
         relations: &[
             by_fields(
                 "ports",
                 &[
-                    opt("datapath_uuid"),
-                    opt("port_name"),
-                    opt("singular").flag(),
+                    opt("datapath_uuid").help("Datapath (dp-...)"),
+                    opt("port_name").help("Open vSwitch port name"),
+                    opt("singular")
+                        .help("Only one port per datapath (true/false)")
+                        .flag(),
                 ],
             ),
             flag_rel("networks", IF_STATIC),
@@ -266,9 +305,14 @@ pub const RESOURCES: &[Resource] = &[
         about: "MAC addresses leased to interfaces",
         verbs: CRUD,
         fields: &[
-            opt("interface_uuid").req().upd(),
-            opt("mac_address").req(),
-            opt("segment_uuid"),
+            opt("interface_uuid")
+                .help("Interface holding the lease (if-...)")
+                .req()
+                .upd(),
+            opt("mac_address")
+                .help("MAC address, e.g. 10:54:ff:00:00:01")
+                .req(),
+            opt("segment_uuid").help("Segment (seg-...)"),
         ],
         relations: &[],
         actions: &[],
@@ -279,18 +323,28 @@ pub const RESOURCES: &[Resource] = &[
         about: "IPv4 addresses leased in a network",
         verbs: CRUD,
         fields: &[
-            opt("network_uuid").req(),
-            opt("ipv4_address").req(),
-            opt("interface_uuid"),
-            opt("mac_lease_uuid"),
-            opt("enable_routing").upd().flag(),
+            opt("network_uuid")
+                .help("Network of the address (nw-...)")
+                .req(),
+            opt("ipv4_address")
+                .help("IPv4 address in the network's subnet")
+                .req(),
+            opt("interface_uuid").help("Interface to attach the lease to (if-...)"),
+            opt("mac_lease_uuid").help("MAC lease to attach the lease to (ml-...)"),
+            opt("enable_routing")
+                .help("Route IPv4 traffic through this object (true/false)")
+                .upd()
+                .flag(),
         ],
         relations: &[],
         actions: &[
             Action {
                 name: "attach",
                 method: Method::Put,
-                fields: &[opt("interface_uuid"), opt("mac_lease_uuid")],
+                fields: &[
+                    opt("interface_uuid").help("Interface to attach the lease to (if-...)"),
+                    opt("mac_lease_uuid").help("MAC lease to attach the lease to (ml-...)"),
+                ],
             },
             Action {
                 name: "release",
@@ -304,13 +358,15 @@ pub const RESOURCES: &[Resource] = &[
         name: "mac_range_groups",
         about: "Pools of MAC addresses",
         verbs: CRUD,
-        fields: &[opt("allocation_type").upd()],
+        fields: &[opt("allocation_type")
+            .help("incremental, decremental or random")
+            .upd()],
         relations: &[child(
             "mac_ranges",
             &[
-                opt("uuid"),
-                opt("begin_mac_address"),
-                opt("end_mac_address"),
+                opt("uuid").help("UUID of the range (generated if omitted)"),
+                opt("begin_mac_address").help("First MAC of the range"),
+                opt("end_mac_address").help("Last MAC of the range"),
             ],
         )],
         actions: &[],
@@ -320,10 +376,15 @@ pub const RESOURCES: &[Resource] = &[
         name: "ip_range_groups",
         about: "Pools of IPv4 addresses",
         verbs: CRUD,
-        fields: &[opt("allocation_type").upd()],
+        fields: &[opt("allocation_type")
+            .help("incremental (default), decremental or random")
+            .upd()],
         relations: &[child(
             "ip_ranges",
-            &[opt("begin_ipv4_address"), opt("end_ipv4_address")],
+            &[
+                opt("begin_ipv4_address").help("First address of the range"),
+                opt("end_ipv4_address").help("Last address of the range"),
+            ],
         )],
         actions: &[],
         columns: &["uuid", "allocation_type"],
@@ -332,7 +393,10 @@ pub const RESOURCES: &[Resource] = &[
         name: "route_links",
         about: "Links between routers",
         verbs: NO_MODIFY,
-        fields: &[opt("mac_address"), opt("topology_uuid")],
+        fields: &[
+            opt("mac_address").help("MAC of the route link (generated if omitted)"),
+            opt("topology_uuid").help("Topology to add the object to (topo-...)"),
+        ],
         relations: &[],
         actions: &[],
         columns: &["uuid", "mac_address"],
@@ -342,13 +406,25 @@ pub const RESOURCES: &[Resource] = &[
         about: "Routes from a network to a route link",
         verbs: NO_MODIFY,
         fields: &[
-            opt("interface_uuid").req(),
-            opt("network_uuid").req(),
-            opt("route_link_uuid").req(),
-            opt("ipv4_network").req(),
-            opt("ipv4_prefix"),
-            opt("ingress").flag(),
-            opt("egress").flag(),
+            opt("interface_uuid")
+                .help("Router interface of the route (if-...)")
+                .req(),
+            opt("network_uuid")
+                .help("Network the route belongs to (nw-...)")
+                .req(),
+            opt("route_link_uuid")
+                .help("Route link carrying the traffic (rl-...)")
+                .req(),
+            opt("ipv4_network")
+                .help("Destination network address, dotted quad")
+                .req(),
+            opt("ipv4_prefix").help("Destination prefix length, 0..32"),
+            opt("ingress")
+                .help("Use the route for incoming traffic (true/false)")
+                .flag(),
+            opt("egress")
+                .help("Use the route for outgoing traffic (true/false)")
+                .flag(),
         ],
         relations: &[],
         actions: &[],
@@ -365,12 +441,12 @@ pub const RESOURCES: &[Resource] = &[
         about: "DHCP, DNS and router services on an interface",
         verbs: CRUD,
         fields: &[
-            opt("mode").req(),
-            opt("type"),
-            opt("interface_uuid"),
-            opt("incoming_port"),
-            opt("outgoing_port"),
-            opt("display_name").upd(),
+            opt("mode").help("dhcp, dns or router").req(),
+            opt("type").help("Deprecated name of --mode"),
+            opt("interface_uuid").help("Simulated interface providing the service (if-...)"),
+            opt("incoming_port").help("Port the service listens on"),
+            opt("outgoing_port").help("Port the service answers from"),
+            opt("display_name").help("Human-readable name").upd(),
         ],
         relations: &[],
         actions: &[],
@@ -380,10 +456,21 @@ pub const RESOURCES: &[Resource] = &[
         name: "dns_services",
         about: "DNS answered by a network service",
         verbs: CRUD,
-        fields: &[opt("network_service_uuid").req(), opt("public_dns").upd()],
+        fields: &[
+            opt("network_service_uuid")
+                .help("DNS network service (ns-...)")
+                .req(),
+            opt("public_dns")
+                .help("Upstream DNS servers, comma-separated")
+                .upd(),
+        ],
         relations: &[child(
             "dns_records",
-            &[opt("uuid"), opt("name"), opt("ipv4_address")],
+            &[
+                opt("uuid").help("UUID of the record"),
+                opt("name").help("Host name of the record"),
+                opt("ipv4_address").help("Address the name resolves to"),
+            ],
         )],
         actions: &[],
         columns: &["uuid", "network_service_uuid", "public_dns"],
@@ -393,20 +480,28 @@ pub const RESOURCES: &[Resource] = &[
         about: "Per-interface packet filters",
         verbs: CRUD,
         fields: &[
-            opt("interface_uuid").req(),
-            opt("mode").req(),
-            opt("ingress_passthrough").upd().flag(),
-            opt("egress_passthrough").upd().flag(),
+            opt("interface_uuid")
+                .help("Interface the filter applies to (if-...)")
+                .req(),
+            opt("mode").help("static").req(),
+            opt("ingress_passthrough")
+                .help("Pass incoming traffic no rule matches (true/false)")
+                .upd()
+                .flag(),
+            opt("egress_passthrough")
+                .help("Pass outgoing traffic no rule matches (true/false)")
+                .upd()
+                .flag(),
         ],
         relations: &[by_fields(
             "static",
             &[
-                opt("protocol"),
-                opt("action"),
-                opt("src_address"),
-                opt("dst_address"),
-                opt("src_port"),
-                opt("dst_port"),
+                opt("protocol").help("tcp, udp, icmp, arp or ip"),
+                opt("action").help("pass, drop or conn"),
+                opt("src_address").help("Source CIDR, e.g. 10.0.0.0/24"),
+                opt("dst_address").help("Destination CIDR"),
+                opt("src_port").help("Source port (tcp and udp)"),
+                opt("dst_port").help("Destination port (tcp and udp)"),
             ],
         )],
         actions: &[],
@@ -417,20 +512,24 @@ pub const RESOURCES: &[Resource] = &[
         about: "Address translation (NAT) on an interface",
         verbs: NO_MODIFY,
         fields: &[
-            opt("interface_uuid").req(),
-            opt("mode").req(),
-            opt("passthrough").flag(),
+            opt("interface_uuid")
+                .help("Interface doing the translation (if-...)")
+                .req(),
+            opt("mode").help("static_address").req(),
+            opt("passthrough")
+                .help("Pass traffic no rule matches (true/false)")
+                .flag(),
         ],
         relations: &[by_fields(
             "static_address",
             &[
-                opt("ingress_ipv4_address"),
-                opt("egress_ipv4_address"),
-                opt("ingress_port_number"),
-                opt("egress_port_number"),
-                opt("route_link_uuid"),
-                opt("ingress_network_uuid"),
-                opt("egress_network_uuid"),
+                opt("ingress_ipv4_address").help("Address as seen inside"),
+                opt("egress_ipv4_address").help("Address as seen outside"),
+                opt("ingress_port_number").help("Port inside"),
+                opt("egress_port_number").help("Port outside"),
+                opt("route_link_uuid").help("Route link of the rule (rl-...)"),
+                opt("ingress_network_uuid").help("Inside network (only echoed back)"),
+                opt("egress_network_uuid").help("Outside network (only echoed back)"),
             ],
         )],
         actions: &[],
@@ -440,11 +539,16 @@ pub const RESOURCES: &[Resource] = &[
         name: "topologies",
         about: "Overlay and underlay topologies",
         verbs: CRUD,
-        fields: &[opt("mode")],
+        fields: &[opt("mode").help("simple_overlay or simple_underlay")],
         relations: &[
             link(
                 "datapaths",
-                &[opt("interface_uuid").req(), opt("ip_lease_uuid")],
+                &[
+                    opt("interface_uuid")
+                        .help("Host interface of the datapath in the topology (if-...)")
+                        .req(),
+                    opt("ip_lease_uuid").help("IPv4 lease of that interface (il-...)"),
+                ],
             ),
             link("underlays", &[]),
             link("mac_range_groups", &[]),
@@ -459,12 +563,20 @@ pub const RESOURCES: &[Resource] = &[
         name: "lease_policies",
         about: "How addresses are leased to interfaces",
         verbs: CRUD,
-        fields: &[opt("mode"), opt("timing").upd()],
+        fields: &[
+            opt("mode").help("simple"),
+            opt("timing").help("immediate or dhcp").upd(),
+        ],
         relations: &[
-            link("networks", &[opt("ip_range_group_uuid").req()]),
+            link(
+                "networks",
+                &[opt("ip_range_group_uuid")
+                    .help("IP range group to lease from (iprg-...)")
+                    .req()],
+            ),
             link("ip_lease_containers", &[]),
             link("ip_retention_containers", &[]),
-            link("interfaces", &[opt("label")]),
+            link("interfaces", &[opt("label").help("Label of the lease")]),
         ],
         actions: &[],
         columns: &["uuid", "mode", "timing"],
@@ -486,7 +598,10 @@ pub const RESOURCES: &[Resource] = &[
         name: "ip_retention_containers",
         about: "Sets of retained IP addresses",
         verbs: CRUD,
-        fields: &[opt("lease_time"), opt("grace_time")],
+        fields: &[
+            opt("lease_time").help("Lease time in seconds"),
+            opt("grace_time").help("Grace time in seconds after a lease expires"),
+        ],
         relations: &[],
         actions: &[Action {
             name: "ip_retentions",
@@ -500,9 +615,11 @@ pub const RESOURCES: &[Resource] = &[
         about: "Security groups (rules applied to interfaces)",
         verbs: CRUD,
         fields: &[
-            opt("display_name").req().upd(),
-            opt("rules").upd(),
-            opt("description").upd(),
+            opt("display_name").help("Human-readable name").req().upd(),
+            opt("rules")
+                .help("Rules, one per line: protocol:port:source (e.g. tcp:22:0.0.0.0/0)")
+                .upd(),
+            opt("description").help("Free-text description").upd(),
         ],
         relations: &[link("interfaces", &[])],
         actions: &[],
@@ -544,6 +661,26 @@ mod tests {
                 assert!(
                     !f.name.contains('-'),
                     "{} option {} must be snake_case",
+                    r.name,
+                    f.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_option_has_help() {
+        for r in RESOURCES {
+            let fields = r
+                .fields
+                .iter()
+                .chain(r.relations.iter().flat_map(|x| x.fields))
+                .chain(r.actions.iter().flat_map(|a| a.fields));
+            for f in fields {
+                assert!(!f.help.is_empty(), "{} --{} has no help", r.name, f.name);
+                assert!(
+                    !f.help.ends_with('.'),
+                    "{} --{}: no final period",
                     r.name,
                     f.name
                 );

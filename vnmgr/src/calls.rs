@@ -3,8 +3,12 @@
 //! one event, whose kind is the original's (`interface_leased_ipv4_address`,
 //! `interface_released_ipv4_address`).
 
-use model::{HasUuid, Interface, IpLease, LeasePolicy, MacLease, ModelError, Record};
+use model::{
+    AnyRecord, HasUuid, Interface, IpLease, LeasePolicy, MacLease, ModelError, Record,
+    ResourceKind, Table,
+};
 use proto::{Change, ChangeOp, Key, ServiceCall};
+use serde_json::{Map, Value};
 use store::Tx;
 
 use crate::error::OpError;
@@ -18,6 +22,7 @@ pub(crate) fn event_kind(call: &ServiceCall) -> String {
             "interface_leased_ipv4_address".to_owned()
         }
         ServiceCall::ReleaseLease { .. } => "interface_released_ipv4_address".to_owned(),
+        ServiceCall::CreateInterface { .. } => "interface_created_item".to_owned(),
     }
 }
 
@@ -31,14 +36,16 @@ pub(crate) async fn call_in(
     ctx: &ServiceContext,
     call: &ServiceCall,
 ) -> Result<Called, OpError> {
-    let lease = match call {
+    let row: AnyRecord = match call {
         ServiceCall::AllocateLease {
             lease_policy,
             interface,
         } => {
             let policy: LeasePolicy = resolve(tx, "lease_policy_uuid", lease_policy).await?;
             let interface: Interface = resolve(tx, "interface_uuid", interface).await?;
-            services::allocate_lease(tx, &policy.uuid, &interface.uuid, ctx).await?
+            services::allocate_lease(tx, &policy.uuid, &interface.uuid, ctx)
+                .await?
+                .into_any()
         }
         ServiceCall::AttachLease {
             ip_lease,
@@ -46,13 +53,16 @@ pub(crate) async fn call_in(
             mac_lease,
         } => {
             let lease: IpLease = resolve(tx, "ip_lease_uuid", ip_lease).await?;
-            attach(tx, lease, interface.as_ref(), mac_lease.as_ref()).await?
+            attach(tx, lease, interface.as_ref(), mac_lease.as_ref())
+                .await?
+                .into_any()
         }
         ServiceCall::ReleaseLease { ip_lease } => {
             let lease: IpLease = resolve(tx, "ip_lease_uuid", ip_lease).await?;
             services::release_lease(tx, lease.id, ctx).await?;
-            tx.require(lease.id).await?
+            tx.require::<IpLease>(lease.id).await?.into_any()
         }
+        ServiceCall::CreateInterface { row } => create_interface(tx, ctx, row.clone()).await?,
     };
     let changes = tx
         .changes()
@@ -68,7 +78,107 @@ pub(crate) async fn call_in(
             Ok(Change { op, row })
         })
         .collect::<Result<Vec<_>, OpError>>()?;
-    Ok((rows::row_json(&lease.into_any())?, changes))
+    Ok((rows::row_json(&row)?, changes))
+}
+
+/// The original's interface create (reference §2.3): the interface, its port, its MAC lease
+/// (given or drawn from `mac_range_group_uuid`), its IP lease on `network_uuid` and the
+/// network and segment associations, all in `tx`.
+async fn create_interface(
+    tx: &mut Tx,
+    ctx: &ServiceContext,
+    mut row: Map<String, Value>,
+) -> Result<AnyRecord, OpError> {
+    let mac = row.remove("mac_address");
+    let mac_group = row.remove("mac_range_group_uuid");
+    let network = row.remove("network_uuid");
+    let ipv4 = row.remove("ipv4_address");
+    let segment = row.remove("segment_uuid");
+    let port_name = row.remove("port_name");
+    let owner = row.remove("owner_datapath_uuid");
+    if ipv4.is_some() && network.is_none() {
+        return Err(ModelError::missing("network_uuid").into());
+    }
+    let interface = create(tx, ctx, Table::Interfaces, row).await?;
+    let interface_id = Value::from(interface.id());
+    let singular = port_name.is_some() || owner.is_some();
+    let mut port = Map::new();
+    port.insert("interface_id".into(), interface_id.clone());
+    port.insert("singular".into(), Value::Bool(singular));
+    if let Some(owner) = owner {
+        port.insert("datapath_uuid".into(), owner);
+    }
+    if let Some(name) = port_name {
+        port.insert("port_name".into(), name);
+    }
+    create(tx, ctx, Table::InterfacePorts, port).await?;
+    let mac_address_id = match (mac, mac_group) {
+        (Some(mac), _) => {
+            let mut address = Map::new();
+            address.insert("mac_address".into(), mac);
+            if let Some(segment) = &segment {
+                address.insert("segment_uuid".into(), segment.clone());
+            }
+            Some(create(tx, ctx, Table::MacAddresses, address).await?.id())
+        }
+        (None, Some(group)) => {
+            let uuid =
+                rows::parse_uuid("mac_range_group_uuid", ResourceKind::MacRangeGroup, &group)?;
+            Some(services::allocate_mac(tx, "mac_range_group_uuid", &uuid).await?)
+        }
+        (None, None) => None,
+    };
+    let mac_lease_id = match mac_address_id {
+        Some(id) => {
+            let mut lease = Map::new();
+            lease.insert("interface_id".into(), interface_id.clone());
+            lease.insert("mac_address_id".into(), Value::from(id));
+            Some(create(tx, ctx, Table::MacLeases, lease).await?.id())
+        }
+        None => None,
+    };
+    if let (Some(network), Some(ipv4)) = (&network, ipv4) {
+        let mut address = Map::new();
+        address.insert("network_uuid".into(), network.clone());
+        address.insert("ipv4_address".into(), ipv4);
+        let address = create(tx, ctx, Table::IpAddresses, address).await?;
+        let mut lease = Map::new();
+        lease.insert("interface_id".into(), interface_id.clone());
+        lease.insert("ip_address_id".into(), Value::from(address.id()));
+        if let Some(id) = mac_lease_id {
+            lease.insert("mac_lease_id".into(), Value::from(id));
+        }
+        create(tx, ctx, Table::IpLeases, lease).await?;
+    }
+    for (table, field, value) in [
+        (Table::InterfaceNetworks, "network_uuid", network),
+        (Table::InterfaceSegments, "segment_uuid", segment),
+    ] {
+        if let Some(value) = value {
+            let mut link = Map::new();
+            link.insert("interface_id".into(), interface_id.clone());
+            link.insert(field.into(), value);
+            create(tx, ctx, table, link).await?;
+        }
+    }
+    Ok(tx.require::<Interface>(interface.id()).await?.into_any())
+}
+
+/// One row created in `tx` as `Op::Create` would (validation, references, services).
+async fn create(
+    tx: &mut Tx,
+    ctx: &ServiceContext,
+    table: Table,
+    row: Map<String, Value>,
+) -> Result<AnyRecord, OpError> {
+    let row = crate::server::create_in(tx, ctx, table, Value::Object(row), false).await?;
+    let id = row
+        .get("id")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| OpError::Internal(format!("a created {table} row has no id")))?;
+    tx.get_any(table, id)
+        .await?
+        .ok_or_else(|| OpError::Internal(format!("the created {table} row {id} is gone")))
 }
 
 /// The original's `IpLease.attach_id`: onto `mac_lease` (and its interface) when given, else

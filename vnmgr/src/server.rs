@@ -616,7 +616,7 @@ async fn check_relation_absent(tx: &mut Tx, row: &AnyRecord) -> Result<(), OpErr
     Ok(())
 }
 
-async fn create_in(
+pub(crate) async fn create_in(
     tx: &mut Tx,
     ctx: &ServiceContext,
     table: Table,

@@ -1221,3 +1221,74 @@ async fn every_table_refuses_bad_input_and_changes_nothing() {
     assert_eq!(after.rows, fixture.rows);
     assert!(checked > 300, "only {checked} cases");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_interface_is_one_transaction_and_one_event() {
+    let (_dir, vnmgr) = start();
+    let client = vnmgr.client();
+    network(&client, "nw-ci", "10.2.0.0").await;
+    client
+        .create(
+            Table::Datapaths,
+            json!({"uuid": "dp-ci", "display_name": "ci", "dpid": "0x1", "node_id": "vna"}),
+        )
+        .await
+        .unwrap();
+    let row = |uuid: &str, mac: &str, ip: &str| {
+        obj(json!({
+            "uuid": uuid, "mode": "vif", "owner_datapath_uuid": "dp-ci", "port_name": uuid,
+            "mac_address": mac, "network_uuid": "nw-ci", "ipv4_address": ip,
+        }))
+    };
+
+    let before = snapshot(&client).await;
+    let (interface, changes) = call(
+        &client,
+        ServiceCall::CreateInterface {
+            row: row("if-ci", "52:54:00:00:0c:01", "10.2.0.5"),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(uuid(&interface), "if-ci");
+    let created: Vec<Table> = changes
+        .iter()
+        .filter(|c| c.op == ChangeOp::Created)
+        .map(|c| c.row.table())
+        .collect();
+    for table in [
+        Table::Interfaces,
+        Table::InterfacePorts,
+        Table::MacAddresses,
+        Table::MacLeases,
+        Table::IpAddresses,
+        Table::IpLeases,
+        Table::InterfaceNetworks,
+    ] {
+        assert!(created.contains(&table), "{table} not in {created:?}");
+    }
+    let lease = changes.iter().find_map(|c| match &c.row {
+        AnyRecord::IpLease(l) => Some(l.clone()),
+        _ => None,
+    });
+    assert!(lease.is_some_and(|l| l.mac_lease_id.is_some()));
+    let after = snapshot(&client).await;
+    assert_eq!(after.seq, before.seq + 1, "one call, one event");
+
+    // A failure after the interface row is written (address taken, outside the network, MAC
+    // taken) leaves nothing, and no event.
+    for (bad, expected) in [
+        (row("if-ci2", "52:54:00:00:0c:02", "10.2.0.5"), 110),
+        (row("if-ci2", "52:54:00:00:0c:02", "10.9.0.5"), 110),
+        (row("if-ci2", "52:54:00:00:0c:01", "10.2.0.6"), 110),
+    ] {
+        let got = call(&client, ServiceCall::CreateInterface { row: bad }).await;
+        let got = code(got);
+        assert_eq!(got, expected, "{got}");
+        assert_eq!(snapshot(&client).await.seq, after.seq, "nothing written");
+        assert_eq!(
+            code(client.show(Table::Interfaces, key("if-ci2")).await),
+            100
+        );
+    }
+}

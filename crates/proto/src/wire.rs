@@ -126,6 +126,16 @@ pub enum ServiceCall {
     /// Detaches a lease from its interface and MAC lease and marks its retentions released
     /// now (the original's `PUT /ip_leases/:uuid/release`); the address stays reserved.
     ReleaseLease { ip_lease: Key },
+    /// Creates an interface with what the original's `POST /interfaces` wrote alongside it
+    /// (reference §2.3): `row` is the interface's fields plus any of `mac_address` or
+    /// `mac_range_group_uuid` (a `mac_addresses` + `mac_leases` row), `network_uuid` and
+    /// `ipv4_address` (an `ip_addresses` + `ip_leases` row and the `interface_networks`
+    /// association), `segment_uuid` (`interface_segments`), `port_name` and
+    /// `owner_datapath_uuid` (the `interface_ports` row, singular when either is given).
+    /// Answers the interface.
+    CreateInterface {
+        row: serde_json::Map<String, serde_json::Value>,
+    },
 }
 
 impl ServiceCall {
@@ -135,6 +145,7 @@ impl ServiceCall {
             Self::AllocateLease { .. } => "allocate_lease",
             Self::AttachLease { .. } => "attach_lease",
             Self::ReleaseLease { .. } => "release_lease",
+            Self::CreateInterface { .. } => "create_interface",
         }
     }
 }
@@ -178,7 +189,8 @@ pub enum Reply {
     /// Answer to [`Op::Ping`].
     Pong,
     /// Answer to [`Op::Call`]: the row the call is about (the allocated, attached or
-    /// released lease) and every change the call made, as in its event.
+    /// released lease; the created interface) and every change the call made, as in its
+    /// event.
     Called {
         row: RowValue,
         changes: Vec<Change<RowValue>>,
@@ -626,6 +638,9 @@ mod tests {
             }),
             Op::Call(ServiceCall::ReleaseLease {
                 ip_lease: Key::Id(1),
+            }),
+            Op::Call(ServiceCall::CreateInterface {
+                row: serde_json::Map::from_iter([("mode".to_owned(), "vif".into())]),
             }),
         ];
         for (id, op) in ops.into_iter().enumerate() {

@@ -153,6 +153,32 @@ async fn allocate_for(
     }
 }
 
+/// Allocates a MAC from `group` (named by request field `field` in errors) and creates its
+/// `mac_addresses` row; returns the row's id.
+pub(super) async fn allocate_from_group(
+    tx: &mut Tx,
+    field: &str,
+    group: &model::Uuid,
+    rng: &mut fastrand::Rng,
+) -> Result<Id, StoreError> {
+    let group = tx
+        .get_by_uuid::<MacRangeGroup>(group)
+        .await?
+        .ok_or(ModelError::UnknownUuid {
+            field: field.to_owned().into(),
+            uuid: *group,
+        })?;
+    match allocate_in(tx, &group, rng).await? {
+        Allocation::Allocated(mac) => Ok(mac.id),
+        Allocation::Exhausted(ranges) => {
+            Err(
+                ModelError::invalid(field.to_owned(), group.uuid, describe_exhausted(&ranges))
+                    .into(),
+            )
+        }
+    }
+}
+
 /// `has no free address in its ranges a-b, c-d` or `has no MAC ranges`, for error messages.
 pub(super) fn describe_exhausted(ranges: &[MacAddrRange]) -> String {
     if ranges.is_empty() {

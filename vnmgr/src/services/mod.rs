@@ -36,6 +36,16 @@ mod topology;
 use model::{AnyRecord, IpLease, Uuid};
 use store::{StoreError, Tx};
 
+/// Draws a free MAC from MAC range group `group` (named by request field `field` in errors)
+/// and creates its `mac_addresses` row; returns the row's id.
+pub(crate) async fn allocate_mac(
+    tx: &mut Tx,
+    field: &str,
+    group: &Uuid,
+) -> Result<model::Id, StoreError> {
+    mac_alloc::allocate_from_group(tx, field, group, &mut fastrand::Rng::new()).await
+}
+
 /// What the services need to know besides the transaction.
 #[derive(Debug, Clone)]
 pub struct ServiceContext {

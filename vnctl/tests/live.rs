@@ -1,0 +1,361 @@
+//! The built `vnctl` binary against a real vnapi answered by a real vnmgr (both in this test
+//! process; vnmgr on a temporary SQLite file, vnapi on 127.0.0.1:0).
+//!
+//! Only what vnapi serves today is exercised; the full tutorial runs against the canned
+//! server in `binary.rs` and is checked request by request in `tutorial.rs`. Nothing here
+//! asserts that a route is missing, so vnapi gaining routes cannot break these tests.
+// Helpers outside #[test] functions may panic: a failed expectation is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+use tempfile::TempDir;
+use tokio::runtime::Runtime;
+
+/// vnmgr and vnapi running on a runtime of their own while the test thread runs `vnctl`.
+struct Stack {
+    url: String,
+    token: Option<String>,
+    _runtime: Runtime,
+    _dir: TempDir,
+}
+
+impl Stack {
+    fn start(token: Option<&str>) -> Stack {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let config = vnmgr::Config {
+            database_url: format!("sqlite://{}/vnmgr.db?mode=rwc", dir.path().display()),
+            rpc_endpoint: "tcp://127.0.0.1:0".to_owned(),
+            event_endpoint: "tcp://127.0.0.1:0".to_owned(),
+            ..vnmgr::Config::default()
+        };
+        let url = runtime.block_on(async {
+            let server = vnmgr::Server::bind(&config).await.unwrap();
+            let rpc = server.rpc_endpoint().to_owned();
+            tokio::spawn(server.run(std::future::pending()));
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let api = vnapi::Config {
+                bind: addr,
+                rpc_endpoint: rpc,
+                rpc_timeout: Duration::from_secs(10),
+                token: token.map(str::to_owned),
+            };
+            tokio::spawn(vnapi::serve(
+                listener,
+                vnapi::state(&api),
+                std::future::pending(),
+            ));
+            format!("http://{addr}")
+        });
+        Stack {
+            url,
+            token: token.map(str::to_owned),
+            _runtime: runtime,
+            _dir: dir,
+        }
+    }
+
+    /// Runs `vnctl ARGS --api URL` with an empty environment (plus the token, if any).
+    fn vnctl(&self, args: &[&str]) -> Output {
+        self.vnctl_with(args, "", true)
+    }
+
+    fn vnctl_with(&self, args: &[&str], stdin: &str, with_token: bool) -> Output {
+        let home = tempfile::tempdir().unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_vnctl"));
+        command
+            .args(args)
+            .args(["--api", &self.url])
+            .env_clear()
+            .env("HOME", home.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let (Some(token), true) = (&self.token, with_token) {
+            command.env("VNET_API_TOKEN", token);
+        }
+        let mut child = command.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    /// Runs a command that must succeed and returns its stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.vnctl(args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "vnctl {}: {}{}",
+            args.join(" "),
+            text(&out.stderr),
+            text(&out.stdout)
+        );
+        text(&out.stdout)
+    }
+
+    /// Runs a command with `-o json` that must succeed and returns the parsed body.
+    fn json(&self, args: &[&str]) -> Value {
+        let mut args = args.to_vec();
+        args.extend(["-o", "json"]);
+        let out = self.ok(&args);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn network_crud_in_every_output_format() {
+    let stack = Stack::start(None);
+    let nw = stack.json(&[
+        "networks",
+        "add",
+        "--uuid",
+        "nw-live1",
+        "--ipv4-network",
+        "10.100.0.0",
+        "--ipv4_prefix",
+        "24",
+        "--network-mode",
+        "virtual",
+        "--display-name",
+        "first",
+    ]);
+    assert_eq!(nw["uuid"], "nw-live1");
+    assert_eq!(nw["ipv4_network"], "10.100.0.0");
+    assert_eq!(nw["ipv4_prefix"], 24);
+
+    // One object as YAML, the list as a table, the list as JSON.
+    let yaml = stack.ok(&["networks", "show", "nw-live1", "-o", "yaml"]);
+    assert!(yaml.contains("uuid: nw-live1\n"), "{yaml}");
+    assert!(yaml.contains("ipv4_network: \"10.100.0.0\"\n"), "{yaml}");
+    assert!(yaml.contains("display_name: first\n"), "{yaml}");
+    let table = stack.ok(&["networks", "show"]);
+    let mut lines = table.lines();
+    assert!(
+        lines.next().unwrap().starts_with("UUID"),
+        "header in {table}"
+    );
+    assert!(
+        lines.next().unwrap().starts_with("nw-live1  first"),
+        "{table}"
+    );
+    let list = stack.json(&["networks", "show", "--limit", "10", "--offset", "0"]);
+    assert_eq!(list["total_count"], 1);
+    assert_eq!(list["items"][0]["uuid"], "nw-live1");
+
+    let modified = stack.json(&[
+        "networks",
+        "modify",
+        "nw-live1",
+        "--display_name",
+        "renamed",
+        "--domain-name",
+        "example.org",
+    ]);
+    assert_eq!(modified["display_name"], "renamed");
+    assert_eq!(modified["domain_name"], "example.org");
+
+    assert_eq!(stack.ok(&["networks", "del", "nw-live1"]), "nw-live1\n");
+    let gone = stack.vnctl(&["networks", "show", "nw-live1"]);
+    assert_eq!(gone.status.code(), Some(1));
+    let err = text(&gone.stderr);
+    assert!(err.starts_with("error 100: "), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(gone.stdout.is_empty());
+}
+
+#[test]
+fn datapath_crud_and_documented_errors() {
+    let stack = Stack::start(None);
+    let dp = stack.json(&[
+        "datapaths",
+        "add",
+        "--uuid",
+        "dp-live1",
+        "--display-name",
+        "test1",
+        "--dpid",
+        "0x0000aaaaaaaaaaaa",
+        "--node-id",
+        "vna",
+    ]);
+    assert_eq!(dp["uuid"], "dp-live1");
+    assert_eq!(dp["dpid"], "0x0000aaaaaaaaaaaa");
+    let yaml = stack.ok(&["datapaths", "show", "dp-live1", "-o", "yaml"]);
+    assert!(yaml.contains("dpid: \"0x0000aaaaaaaaaaaa\"\n"), "{yaml}");
+    let table = stack.ok(&["datapaths", "show"]);
+    assert_eq!(
+        table,
+        "UUID      DISPLAY_NAME  DPID                NODE_ID\n\
+         dp-live1  test1         0x0000aaaaaaaaaaaa  vna\n"
+    );
+    let modified = stack.json(&[
+        "datapaths",
+        "modify",
+        "dp-live1",
+        "--display-name",
+        "renamed",
+        "--enable-ovs-learn-action",
+    ]);
+    assert_eq!(modified["display_name"], "renamed");
+    assert_eq!(modified["enable_ovs_learn_action"], true);
+
+    // Errors: one line `error CODE: message`, exit status 1.
+    let expect_error = |args: &[&str], code: &str| {
+        let out = stack.vnctl(args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{}: {err}", args.join(" "));
+        assert!(err.starts_with(&format!("error {code}: ")), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    };
+    expect_error(&["datapaths", "show", "dp-nosuch"], "100");
+    expect_error(&["datapaths", "show", "nw-live1"], "101");
+    expect_error(
+        &[
+            "datapaths",
+            "add",
+            "--uuid",
+            "dp-live1",
+            "--display-name",
+            "x",
+            "--dpid",
+            "0x2",
+            "--node-id",
+            "vna",
+        ],
+        "102",
+    );
+    expect_error(
+        &[
+            "datapaths",
+            "add",
+            "--display-name",
+            "x",
+            "--dpid",
+            "not-hex",
+            "--node-id",
+            "vna",
+        ],
+        "110",
+    );
+
+    assert_eq!(
+        stack.ok(&["datapaths", "del", "dp-live1", "-o", "json"]),
+        "[\n  \"dp-live1\"\n]\n"
+    );
+    expect_error(&["datapaths", "del", "dp-live1"], "100");
+}
+
+#[test]
+fn token_from_the_environment_is_sent() {
+    let stack = Stack::start(Some("s3cret"));
+    let out = stack.vnctl_with(&["networks", "show"], "", false);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).starts_with("error 401: "),
+        "{}",
+        text(&out.stderr)
+    );
+    let list = stack.json(&["networks", "show"]);
+    assert_eq!(list["total_count"], 0);
+}
+
+/// The tutorial (tests/fixtures/tutorial.vnctl) as far as vnapi serves it today. Lines of the
+/// tutorial that still wait for vnapi (kept out of this file; add them back as the routes
+/// land):
+///   - `interfaces add ... --owner-datapath-uuid --network-uuid --mac-address --ipv4-address
+///     --port-name` (the composite interface create: port, MAC lease and IP lease rows);
+///   - `network-services add --interface-uuid if-dhcp --mode dhcp` (needs the interface);
+///   - `route_links add --uuid rl-test1 --mac-address ...` (vnapi does not take mac_address
+///     yet, and without it vnmgr needs a datapath_mac_group to allocate one from);
+///   - `datapaths route_links add dp-test1 rl-test1 ...` (datapath relation routes);
+///   - `routes add ...` (needs the routing interfaces).
+const LIVE_TUTORIAL: &str = "\
+# The single-network tutorial, the steps vnapi serves today.
+vnctl datapaths add --uuid dp-test1 --display-name test1 --dpid 0x0000aaaaaaaaaaaa --node-id vna
+vnctl mac_range_groups add --uuid mrg-dpg
+vnctl mac_range_groups mac_ranges add mrg-dpg --begin_mac_address 52:56:01:00:00:00 --end_mac_address 52:56:01:ff:ff:ff
+vnctl networks add --uuid nw-test1 --ipv4-network 10.100.0.0 --ipv4-prefix 24 --network-mode virtual
+vnctl networks add --uuid nw-test2 --ipv4-network 10.200.0.0 --ipv4-prefix 24 --network-mode virtual
+";
+
+#[test]
+fn tutorial_subset_runs_as_a_batch_file() {
+    let stack = Stack::start(None);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tutorial.vnctl");
+    std::fs::write(&file, LIVE_TUTORIAL).unwrap();
+    let out = stack.vnctl(&["batch", file.to_str().unwrap(), "-o", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stderr),
+        text(&out.stdout)
+    );
+    let stdout = text(&out.stdout);
+    for line in LIVE_TUTORIAL.lines().filter(|l| l.starts_with("vnctl ")) {
+        assert!(stdout.contains(&format!("{line}\n")), "{line} not echoed");
+    }
+
+    // The objects it made.
+    let dp = stack.json(&["datapaths", "show", "dp-test1"]);
+    assert_eq!(
+        (&dp["display_name"], &dp["dpid"], &dp["node_id"]),
+        (
+            &Value::from("test1"),
+            &Value::from("0x0000aaaaaaaaaaaa"),
+            &Value::from("vna")
+        )
+    );
+    let ranges = stack.json(&["mac_range_groups", "mac_ranges", "show", "mrg-dpg"]);
+    assert_eq!(ranges["total_count"], 1, "{ranges}");
+    let range = &ranges["items"][0];
+    assert_eq!(range["begin_mac_address"], "52:56:01:00:00:00", "{range}");
+    assert_eq!(range["end_mac_address"], "52:56:01:ff:ff:ff", "{range}");
+    let networks = stack.json(&["networks", "show"]);
+    let uuids: Vec<&str> = networks["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["uuid"].as_str())
+        .collect();
+    assert_eq!(uuids, ["nw-test1", "nw-test2"]);
+    for nw in &networks["items"].as_array().unwrap()[..] {
+        assert_eq!(nw["ipv4_prefix"], 24);
+        assert_eq!(nw["mode"], "virtual");
+    }
+
+    // A failing line stops the batch and names itself.
+    let out = stack.vnctl_with(
+        &["batch"],
+        "networks show nw-test1\nnetworks show nw-nosuch\nnetworks del nw-test1\n",
+        true,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.starts_with("batch line 2: error 100: "), "{err}");
+    assert_eq!(stack.json(&["networks", "show"])["total_count"], 2);
+}
