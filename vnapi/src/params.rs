@@ -110,6 +110,10 @@ fn invalid(param: &Param, value: &Value, reason: impl Into<String>) -> Failure {
 /// The longest value a parameter other than free text may have.
 const MAX_TOKEN_LEN: usize = 64;
 
+/// The longest free text accepted (display names, descriptions, security group rules): a
+/// megabyte-long name is refused rather than stored.
+pub const MAX_TEXT_LEN: usize = 64 << 10;
+
 /// The value of `param` as vnmgr takes it.
 pub fn convert(param: &Param, value: Value) -> Result<Value, Failure> {
     let text = match &value {
@@ -119,6 +123,13 @@ pub fn convert(param: &Param, value: Value) -> Result<Value, Failure> {
     // Only free text may be long; a shorter cap keeps a huge value out of parse errors.
     if param.ty != ParamType::Text && text.is_some_and(|t| t.len() > MAX_TOKEN_LEN) {
         return Err(invalid(param, &value, "far too long for this parameter"));
+    }
+    if text.is_some_and(|t| t.len() > MAX_TEXT_LEN) {
+        return Err(invalid(
+            param,
+            &value,
+            format!("longer than {MAX_TEXT_LEN} bytes"),
+        ));
     }
     match param.ty {
         ParamType::Text => match text {

@@ -425,6 +425,29 @@ pub const RELATIONS: &[Relation] = &[
         ),
         &[],
     ),
+    // Security group membership, both ways (the original v0.9 API).
+    Relation {
+        base: K::Interface,
+        table: Table::SecurityGroupInterfaces,
+        base_fk: "interface_id",
+        other: K::SecurityGroup,
+        other_fk: "security_group_id",
+        segment: "security_groups",
+        other_param: "security_group_uuid",
+        create: &[],
+        set_static: false,
+    },
+    Relation {
+        base: K::SecurityGroup,
+        table: Table::SecurityGroupInterfaces,
+        base_fk: "security_group_id",
+        other: K::Interface,
+        other_fk: "interface_id",
+        segment: "interfaces",
+        other_param: "interface_uuid",
+        create: &[],
+        set_static: false,
+    },
 ];
 
 /// A plain association of `base` with `(other kind, other fk, path segment, path param)`.
@@ -623,3 +646,88 @@ pub const SERVICES: &[ServiceRoute] = &[
         summary: "Release the IP lease from its interface",
     },
 ];
+
+/// Reference columns an object response gets the uuid of, next to the id (reference §3.3:
+/// `interface_uuid`, `network_uuid`, …): `<name>_id` becomes `<name>_uuid`.
+pub const REFERENCES: &[(&str, K)] = &[
+    ("datapath_id", K::Datapath),
+    ("network_id", K::Network),
+    ("segment_id", K::Segment),
+    ("interface_id", K::Interface),
+    ("route_link_id", K::RouteLink),
+    ("mac_lease_id", K::MacLease),
+    ("ip_lease_id", K::IpLease),
+    ("network_service_id", K::NetworkService),
+    ("dns_service_id", K::DnsService),
+    ("filter_id", K::Filter),
+    ("translation_id", K::Translation),
+    ("topology_id", K::Topology),
+    ("mac_range_group_id", K::MacRangeGroup),
+    ("ip_range_group_id", K::IpRangeGroup),
+    ("lease_policy_id", K::LeasePolicy),
+    ("ip_lease_container_id", K::IpLeaseContainer),
+    ("ip_retention_container_id", K::IpRetentionContainer),
+    ("security_group_id", K::SecurityGroup),
+    ("src_interface_id", K::Interface),
+    ("dst_interface_id", K::Interface),
+    ("src_datapath_id", K::Datapath),
+    ("dst_datapath_id", K::Datapath),
+];
+
+/// Adds the extra fields of reference §3.3 to one object response: `<name>_uuid` for each
+/// reference of [`REFERENCES`] set in the row, `ipv4_address` (and the address's
+/// `network_uuid`) for a row holding an `ip_address_id`, `mac_address` for one holding a
+/// `mac_address_id`. One `Show` by id each (vnmgr answers those from its in-memory read
+/// model). An extra that cannot be read is left out: the operation itself has succeeded.
+/// List items get none (one round trip per item and column would be too dear).
+pub async fn add_extras(vnmgr: &proto::RpcClient, row: &mut serde_json::Value) {
+    use proto::Key;
+    use serde_json::Value;
+
+    let Value::Object(fields) = row else {
+        return;
+    };
+    let id_of = |name: &str| fields.get(name).and_then(Value::as_i64);
+    let show = |table: Table, id: i64| async move { vnmgr.show(table, Key::Id(id)).await.ok() };
+    let mut extras = serde_json::Map::new();
+    let mut network_id = id_of("network_id");
+    if let Some(id) = id_of("ip_address_id")
+        && let Some(address) = show(Table::IpAddresses, id).await
+    {
+        if let Some(ip) = address.get("ipv4_address") {
+            extras.insert("ipv4_address".to_owned(), ip.clone());
+        }
+        network_id = network_id.or_else(|| address.get("network_id").and_then(Value::as_i64));
+    }
+    if let Some(id) = id_of("mac_address_id")
+        && let Some(mac) = show(Table::MacAddresses, id).await
+        && let Some(mac) = mac.get("mac_address")
+    {
+        extras.insert("mac_address".to_owned(), mac.clone());
+    }
+    for &(column, kind) in REFERENCES {
+        let id = if column == "network_id" {
+            network_id
+        } else {
+            id_of(column)
+        };
+        let Some(name) = column
+            .strip_suffix("_id")
+            .map(|stem| format!("{stem}_uuid"))
+        else {
+            continue;
+        };
+        if fields.contains_key(&name) {
+            continue;
+        }
+        if let Some(id) = id
+            && let Some(other) = show(kind.table(), id).await
+            && let Some(uuid) = other.get("uuid")
+        {
+            extras.insert(name, uuid.clone());
+        }
+    }
+    for (name, value) in extras {
+        fields.entry(name).or_insert(value);
+    }
+}

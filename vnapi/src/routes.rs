@@ -86,6 +86,12 @@ pub enum Service {
 }
 
 impl Action {
+    /// Whether the route answers one row (which then gets the extras of reference §3.3),
+    /// rather than a page or a list of uuids.
+    pub fn answers_a_row(self) -> bool {
+        !matches!(self, Self::List | Self::Delete | Self::Unrelate)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Self::Create => "create",
@@ -666,6 +672,21 @@ mod tests {
                 list.map(|r| r.table.as_str()),
                 Some(format!("interface_{seg}").as_str())
             );
+        }
+        // Security group membership, both ways.
+        for (base, one) in [
+            (
+                "/interfaces/{uuid}/security_groups",
+                "/interfaces/{uuid}/security_groups/{security_group_uuid}",
+            ),
+            (
+                "/security_groups/{uuid}/interfaces",
+                "/security_groups/{uuid}/interfaces/{interface_uuid}",
+            ),
+        ] {
+            assert_eq!(action(Method::Post, one), Some(Action::Relate));
+            assert_eq!(action(Method::Delete, one), Some(Action::Unrelate));
+            assert_eq!(action(Method::Get, base), Some(Action::List));
         }
         assert_eq!(
             action(Method::Delete, "/interfaces/{uuid}/ports"),

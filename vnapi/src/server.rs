@@ -5,12 +5,13 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
+use axum::extract::rejection::RawPathParamsRejection;
 use axum::extract::{RawPathParams, Request, State};
 use axum::http::{HeaderMap, Method as HttpMethod, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, get};
-use model::Uuid;
+use model::{ModelError, Uuid};
 use proto::{Key, Op, Reply, RpcClient, RpcError, ServiceCall};
 use serde_json::{Map, Value, json};
 
@@ -111,15 +112,32 @@ fn bearer_matches(headers: &HeaderMap, token: &str) -> bool {
 async fn serve_route(
     route: &'static Route,
     State(state): State<AppState>,
-    path: RawPathParams,
+    path: Result<RawPathParams, RawPathParamsRejection>,
     request: Request,
 ) -> Response {
-    let path: Vec<(String, String)> = path
-        .iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
+    // A path segment that does not decode (e.g. `%FF`) is a bad uuid, not axum's plain-text
+    // rejection: every error carries the documented body.
+    let path: Vec<(String, String)> = match path {
+        Ok(path) => path
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+        Err(rejection) => {
+            return Failure::from(ModelError::InvalidUuid {
+                field: "path".into(),
+                value: String::new(),
+                reason: rejection.body_text(),
+            })
+            .into_response();
+        }
+    };
     match answer(route, &state.vnmgr, &path, request).await {
-        Ok(body) => axum::Json(body).into_response(),
+        Ok(mut body) => {
+            if route.action.answers_a_row() {
+                crate::resources::add_extras(&state.vnmgr, &mut body).await;
+            }
+            axum::Json(body).into_response()
+        }
         Err(failure) => failure.into_response(),
     }
 }

@@ -1043,3 +1043,299 @@ async fn dns_filters_translations_and_containers() {
     );
     vnmgr.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn security_groups_and_their_interfaces() {
+    let vnmgr = Vnmgr::start_on("tcp://127.0.0.1:0").await;
+    let api = start_api(&vnmgr.rpc, None, STEP).await;
+    tutorial(&api).await;
+
+    // CRUD with display_name, rules (several lines, a comment) and description.
+    let (status, sg) = api
+        .send(
+            "POST",
+            "/api/1.0/security_groups",
+            Body::Json(json!({
+                "uuid": "sg-web",
+                "display_name": "web",
+                "rules": "tcp:80:0.0.0.0/0 # http\ntcp:22:10.0.0.0/24, icmp:-1:0.0.0.0",
+                "description": "web servers",
+            })),
+        )
+        .await;
+    assert_eq!(status, 200, "{sg}");
+    assert_eq!(sg["uuid"], "sg-web");
+    assert_eq!(sg["description"], "web servers");
+    api.ok(
+        "POST",
+        "/api/1.0/security_groups?uuid=sg-db&display_name=db&rules=tcp:5432:sg-web",
+    )
+    .await;
+    assert_error(
+        &api.send("POST", "/api/1.0/security_groups?rules=", Body::None)
+            .await,
+        400,
+        "111",
+    );
+    let updated = api
+        .ok(
+            "PUT",
+            "/api/1.0/security_groups/sg-web?description=front&rules=tcp:443:0.0.0.0/0",
+        )
+        .await;
+    assert_eq!(updated["description"], "front", "{updated}");
+    assert_eq!(updated["rules"], "tcp:443:0.0.0.0/0", "{updated}");
+    assert_eq!(api.count("/api/1.0/security_groups").await, 2);
+
+    // Rule parse errors: 400, code 110, every bad rule with its line and reason; nothing
+    // written.
+    let bad = api
+        .send(
+            "POST",
+            "/api/1.0/security_groups",
+            Body::Json(json!({
+                "uuid": "sg-bad",
+                "display_name": "bad",
+                "rules": "tcp:22:10.0.0.0/24\ntcp:99999:10.0.0.0/24\nsctp:1:0.0.0.0",
+            })),
+        )
+        .await;
+    assert_error(&bad, 400, "110");
+    let message = bad.1["message"].as_str().unwrap();
+    assert!(message.contains("line 2"), "{message}");
+    assert!(message.contains("port 99999 is out of range"), "{message}");
+    assert!(message.contains("line 3"), "{message}");
+    assert!(message.contains("sctp"), "{message}");
+    assert_error(
+        &api.get("/api/1.0/security_groups/sg-bad").await,
+        404,
+        "100",
+    );
+    let bad = api
+        .send(
+            "PUT",
+            "/api/1.0/security_groups/sg-web",
+            Body::Form("rules=tcp%3A0%3A0.0.0.0"),
+        )
+        .await;
+    assert_error(&bad, 400, "110");
+    assert!(
+        bad.1["message"].as_str().unwrap().contains("line 1"),
+        "{}",
+        bad.1
+    );
+    assert_eq!(
+        api.ok("GET", "/api/1.0/security_groups/sg-web").await["rules"],
+        "tcp:443:0.0.0.0/0"
+    );
+
+    // Membership from the interface's side: add, a second add is 112, list, unknown sides.
+    let row = api
+        .ok(
+            "POST",
+            "/api/1.0/interfaces/if-inst1/security_groups/sg-web",
+        )
+        .await;
+    let inst1 = api.ok("GET", "/api/1.0/interfaces/if-inst1").await;
+    assert_eq!(row["interface_id"], inst1["id"], "{row}");
+    assert_eq!(row["security_group_id"], sg["id"], "{row}");
+    assert_error(
+        &api.send(
+            "POST",
+            "/api/1.0/interfaces/if-inst1/security_groups/sg-web",
+            Body::None,
+        )
+        .await,
+        400,
+        "112",
+    );
+    for path in [
+        "/api/1.0/interfaces/if-none/security_groups/sg-web",
+        "/api/1.0/interfaces/if-inst1/security_groups/sg-none",
+    ] {
+        assert_error(&api.send("POST", path, Body::None).await, 404, "100");
+    }
+    assert_error(
+        &api.send(
+            "POST",
+            "/api/1.0/interfaces/if-inst1/security_groups/nw-test1",
+            Body::None,
+        )
+        .await,
+        400,
+        "101",
+    );
+    assert_eq!(
+        api.count("/api/1.0/interfaces/if-inst1/security_groups")
+            .await,
+        1
+    );
+
+    // And from the group's side.
+    api.ok(
+        "POST",
+        "/api/1.0/security_groups/sg-web/interfaces/if-inst2",
+    )
+    .await;
+    assert_eq!(
+        api.count("/api/1.0/security_groups/sg-web/interfaces")
+            .await,
+        2
+    );
+    assert_eq!(
+        api.count("/api/1.0/security_groups/sg-db/interfaces").await,
+        0
+    );
+    assert_error(
+        &api.send(
+            "POST",
+            "/api/1.0/security_groups/sg-web/interfaces/if-inst2",
+            Body::None,
+        )
+        .await,
+        400,
+        "112",
+    );
+
+    // Remove, both ways; each answers the other side's uuid.
+    let gone = api
+        .ok(
+            "DELETE",
+            "/api/1.0/security_groups/sg-web/interfaces/if-inst2",
+        )
+        .await;
+    assert_eq!(gone, json!(["if-inst2"]));
+    let gone = api
+        .ok(
+            "DELETE",
+            "/api/1.0/interfaces/if-inst1/security_groups/sg-web",
+        )
+        .await;
+    assert_eq!(gone, json!(["sg-web"]));
+    assert_error(
+        &api.send(
+            "DELETE",
+            "/api/1.0/interfaces/if-inst1/security_groups/sg-web",
+            Body::None,
+        )
+        .await,
+        404,
+        "114",
+    );
+    assert_eq!(
+        api.count("/api/1.0/security_groups/sg-web/interfaces")
+            .await,
+        0
+    );
+
+    // Deleting a group.
+    assert_eq!(
+        api.ok("DELETE", "/api/1.0/security_groups/sg-db").await,
+        json!(["sg-db"])
+    );
+    assert_eq!(api.count("/api/1.0/security_groups").await, 1);
+    vnmgr.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn object_responses_carry_related_uuids_and_addresses() {
+    let vnmgr = Vnmgr::start_on("tcp://127.0.0.1:0").await;
+    let api = start_api(&vnmgr.rpc, None, STEP).await;
+    tutorial(&api).await;
+
+    // Association rows: both sides' uuids, the host interface's, the MAC as text.
+    api.ok("POST", "/api/1.0/segments?uuid=seg-1&mode=virtual")
+        .await;
+    let dps = api
+        .ok(
+            "POST",
+            "/api/1.0/datapaths/dp-test1/segments/seg-1?interface_uuid=if-dp1eth0",
+        )
+        .await;
+    assert_eq!(dps["datapath_uuid"], "dp-test1", "{dps}");
+    assert_eq!(dps["segment_uuid"], "seg-1", "{dps}");
+    assert_eq!(dps["interface_uuid"], "if-dp1eth0", "{dps}");
+    assert!(
+        dps["mac_address"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("52:56:01:")),
+        "{dps}"
+    );
+    let ifn = api
+        .ok(
+            "PUT",
+            "/api/1.0/interfaces/if-inst1/networks/nw-test1?static=true",
+        )
+        .await;
+    assert_eq!(ifn["interface_uuid"], "if-inst1", "{ifn}");
+    assert_eq!(ifn["network_uuid"], "nw-test1", "{ifn}");
+
+    // IP and MAC leases: the address as a dotted quad and the related uuids.
+    let leases = api.ok("GET", "/api/1.0/ip_leases").await;
+    let lease = leases["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["interface_id"] != Value::Null && l["ip_address_id"] != Value::Null)
+        .cloned()
+        .unwrap();
+    let lease = api
+        .ok(
+            "GET",
+            &format!("/api/1.0/ip_leases/{}", lease["uuid"].as_str().unwrap()),
+        )
+        .await;
+    assert!(
+        lease["ipv4_address"]
+            .as_str()
+            .is_some_and(|a| a.parse::<std::net::Ipv4Addr>().is_ok()),
+        "{lease}"
+    );
+    assert!(
+        ["nw-public", "nw-test1"].contains(&lease["network_uuid"].as_str().unwrap_or_default()),
+        "{lease}"
+    );
+    assert!(
+        lease["interface_uuid"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("if-")),
+        "{lease}"
+    );
+    let macs = api.ok("GET", "/api/1.0/mac_leases").await;
+    let mac = &macs["items"][0];
+    let mac = api
+        .ok(
+            "GET",
+            &format!("/api/1.0/mac_leases/{}", mac["uuid"].as_str().unwrap()),
+        )
+        .await;
+    assert!(
+        mac["mac_address"].as_str().is_some_and(|m| m.len() == 17),
+        "{mac}"
+    );
+    assert!(
+        mac["interface_uuid"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("if-")),
+        "{mac}"
+    );
+
+    // Services, and a security group membership.
+    let ns = api.ok("GET", "/api/1.0/network_services/ns-dhcp").await;
+    assert_eq!(ns["interface_uuid"], "if-dhcp", "{ns}");
+    api.ok(
+        "POST",
+        "/api/1.0/security_groups?uuid=sg-1&display_name=one",
+    )
+    .await;
+    let member = api
+        .ok("POST", "/api/1.0/security_groups/sg-1/interfaces/if-inst2")
+        .await;
+    assert_eq!(member["security_group_uuid"], "sg-1", "{member}");
+    assert_eq!(member["interface_uuid"], "if-inst2", "{member}");
+
+    // Lists stay as they are (no round trip per item).
+    let page = api.ok("GET", "/api/1.0/interfaces/if-inst1/networks").await;
+    assert_eq!(page["items"][0].get("network_uuid"), None, "{page}");
+    vnmgr.stop().await;
+}

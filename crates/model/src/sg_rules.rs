@@ -143,13 +143,25 @@ impl RuleErrors {
     }
 }
 
+/// How many bad rules a message lists; the rest are counted (a huge rules text full of bad
+/// entries must not make a huge error message).
+pub const MAX_LISTED_ERRORS: usize = 10;
+
 impl fmt::Display for RuleErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, e) in self.0.iter().enumerate() {
+        for (i, e) in self.0.iter().take(MAX_LISTED_ERRORS).enumerate() {
             if i > 0 {
                 f.write_str("; ")?;
             }
             e.fmt(f)?;
+        }
+        let more = self.0.len().saturating_sub(MAX_LISTED_ERRORS);
+        if more > 0 {
+            write!(
+                f,
+                "; and {more} more bad rule{}",
+                if more == 1 { "" } else { "s" }
+            )?;
         }
         Ok(())
     }
@@ -562,6 +574,16 @@ mod tests {
             e.to_string(),
             "invalid security group rule \"tcp:0:0.0.0.0\": port 0 is out of range 1-65535"
         );
+    }
+
+    #[test]
+    fn a_flood_of_bad_rules_makes_a_short_message() {
+        let text = "x,".repeat(100_000);
+        let errors = parse_rules(&text).unwrap_err();
+        assert_eq!(errors.errors().len(), 100_000);
+        let message = errors.for_field("rules", &text).to_string();
+        assert!(message.len() < 2_000, "{}", message.len());
+        assert!(message.ends_with("and 99990 more bad rules"), "{message}");
     }
 
     #[test]
