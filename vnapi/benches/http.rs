@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-/// wrk's POST script: each request a new network with its own uuid and /24.
+/// wrk's POST script: each request a new network with its own uuid and /24. wrk runs
+/// LuaJIT (Lua 5.1): no `//` operator, or wrk drops the script and GETs the URL instead.
 const POST_SCRIPT: &str = r#"
 local threads = 0
 function setup(thread)
@@ -26,7 +27,7 @@ function request()
   local i = n * 16 + tid
   local body = string.format(
     "uuid=nw-b%d&ipv4_network=10.%d.%d.0&ipv4_prefix=24&network_mode=virtual&display_name=bench",
-    i, (i // 256) % 256, i % 256)
+    i, math.floor(i / 256) % 256, i % 256)
   return wrk.format("POST", "/api/1.0/networks",
     {["Content-Type"] = "application/x-www-form-urlencoded"}, body)
 end
@@ -59,6 +60,10 @@ fn run_wrk(label: &str, args: &[String]) {
         Ok(out) => {
             let text = String::from_utf8_lossy(&out.stdout);
             println!("{text}");
+            let errors = String::from_utf8_lossy(&out.stderr);
+            if !errors.trim().is_empty() {
+                println!("wrk stderr: {errors}");
+            }
             let (rps, p99) = figures(&text);
             println!(">> {label}: {rps} requests/s, p99 {p99}");
         }

@@ -132,14 +132,51 @@ async fn serve_route(
         }
     };
     match answer(route, &state.vnmgr, &path, request).await {
-        Ok(mut body) => {
+        Ok(Answer::Value(mut body)) => {
             if route.action.answers_a_row() {
                 crate::resources::add_extras(&state.vnmgr, &mut body).await;
             }
             axum::Json(body).into_response()
         }
+        Ok(Answer::Json(body)) => (
+            [(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static("application/json"),
+            )],
+            body,
+        )
+            .into_response(),
         Err(failure) => failure.into_response(),
     }
+}
+
+/// A successful answer: a value to serialise, or JSON text already written.
+enum Answer {
+    Value(Value),
+    Json(Vec<u8>),
+}
+
+/// A list page's body, `{"items":[…],"limit":…,"offset":…,"total_count":…}`: the same text
+/// as the page serialised as a [`Value`] (whose keys are sorted), with the rows copied as
+/// vnmgr wrote them.
+fn page_json(page: &proto::RawPage) -> Vec<u8> {
+    let rows: usize = page.items.iter().map(|r| r.get().len() + 1).sum();
+    let mut out = Vec::with_capacity(rows + 80);
+    out.extend_from_slice(b"{\"items\":[");
+    for (i, row) in page.items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(row.get().as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "],\"limit\":{},\"offset\":{},\"total_count\":{}}}",
+            page.limit, page.offset, page.total
+        )
+        .as_bytes(),
+    );
+    out
 }
 
 /// Reads every parameter of the request: the query string, then a form or JSON body.
@@ -210,7 +247,7 @@ async fn answer(
     vnmgr: &RpcClient,
     path: &[(String, String)],
     request: Request,
-) -> Result<Value, Failure> {
+) -> Result<Answer, Failure> {
     let mut fields = params::check(route, read_params(request).await?)?;
     let target = path_uuid(route, path, |r| *r == PathRole::Target)?;
     let parent = path_uuid(route, path, |r| matches!(r, PathRole::Parent { .. }))?;
@@ -236,7 +273,7 @@ async fn answer(
         }
         sides
     };
-    match route.action {
+    let value: Result<Value, Failure> = match route.action {
         Action::Create => {
             if let Some((fk, id, _)) = parent {
                 fields.insert(fk.to_owned(), id);
@@ -251,13 +288,8 @@ async fn answer(
             let filter = parent
                 .map(|(fk, id, _)| vec![(fk.to_owned(), id)])
                 .unwrap_or_default();
-            let page = vnmgr.list(route.table, filter, limit, offset).await?;
-            Ok(json!({
-                "total_count": page.total,
-                "offset": page.offset,
-                "limit": page.limit,
-                "items": page.items,
-            }))
+            let page = vnmgr.list_raw(route.table, filter, limit, offset).await?;
+            return Ok(Answer::Json(page_json(&page)));
         }
         Action::Delete => {
             let key = target_key()?;
@@ -345,7 +377,8 @@ async fn answer(
                 .await?;
             called(reply)
         }
-    }
+    };
+    value.map(Answer::Value)
 }
 
 /// The row a service call answers with.

@@ -479,7 +479,11 @@ impl Shared {
             .await?;
         let items = found
             .iter()
-            .map(rows::row_json)
+            .map(|row| {
+                let fields = rows::row_fields(row)?;
+                proto::RawRow::from_value(&fields)
+                    .map_err(|e| OpError::Internal(format!("list row: {e}")))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Reply::Rows {
             total,

@@ -65,12 +65,12 @@ pub use replica::{
     Replica, ReplicaConfig, ReplicaState, ReplicaStatus, ResyncReason, RowKey, TableReplica,
 };
 pub use rpc::{
-    DEFAULT_CALL_TIMEOUT, DEFAULT_RPC_ENDPOINT, IncomingRequest, Page, ReplyHandle, RpcClient,
-    RpcError, RpcServer,
+    DEFAULT_CALL_TIMEOUT, DEFAULT_RPC_ENDPOINT, IncomingRequest, Page, RawPage, ReplyHandle,
+    RpcClient, RpcError, RpcServer,
 };
 pub use transport::{Transport, TransportError, ZmqTransport};
 pub use wire::{
     ApiError, Change, ChangeOp, DecodeError, EncodeError, Event, Heartbeat, Key, Notice, Op,
-    PROTO_VERSION, Reply, Request, Response, RowValue, ServiceCall, Snapshot, TOPIC_EVENT,
+    PROTO_VERSION, RawRow, Reply, Request, Response, RowValue, ServiceCall, Snapshot, TOPIC_EVENT,
     TOPIC_HEARTBEAT,
 };

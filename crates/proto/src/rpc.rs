@@ -26,7 +26,8 @@ use tracing::{debug, error, warn};
 
 use crate::transport::{PeerId, ServerLink, Transport, TransportError, ZmqTransport};
 use crate::wire::{
-    ApiError, DecodeError, EncodeError, Key, Op, Reply, Request, Response, RowValue, Snapshot,
+    ApiError, DecodeError, EncodeError, Key, Op, RawRow, Reply, Request, Response, RowValue,
+    Snapshot,
 };
 
 /// Where vnmgr serves RPC unless configured otherwise.
@@ -226,6 +227,15 @@ pub struct Page {
     pub items: Vec<RowValue>,
 }
 
+/// One page of a list, its rows as vnmgr serialised them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawPage {
+    pub total: u64,
+    pub offset: u64,
+    pub limit: u64,
+    pub items: Vec<RawRow>,
+}
+
 impl RpcClient {
     /// A client of the server at `endpoint` over ZeroMQ. Connects on the first call.
     pub fn new(endpoint: &str, timeout: Duration) -> Self {
@@ -389,6 +399,32 @@ impl RpcClient {
         limit: Option<u64>,
         offset: u64,
     ) -> Result<Page, RpcError> {
+        let page = self.list_raw(table, filter, limit, offset).await?;
+        let items = page
+            .items
+            .iter()
+            .map(RawRow::to_value)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| RpcError::Decode {
+                endpoint: self.inner.endpoint.clone(),
+                error: DecodeError::malformed("response", &e),
+            })?;
+        Ok(Page {
+            total: page.total,
+            offset: page.offset,
+            limit: page.limit,
+            items,
+        })
+    }
+
+    /// As [`Self::list`], the rows left as the JSON text vnmgr sent.
+    pub async fn list_raw(
+        &self,
+        table: Table,
+        filter: Vec<(String, serde_json::Value)>,
+        limit: Option<u64>,
+        offset: u64,
+    ) -> Result<RawPage, RpcError> {
         let op = Op::List {
             table,
             filter,
@@ -401,7 +437,7 @@ impl RpcClient {
                 offset,
                 limit,
                 items,
-            } => Ok(Page {
+            } => Ok(RawPage {
                 total,
                 offset,
                 limit,

@@ -36,6 +36,38 @@ const MAX_REASON_CHARS: usize = 200;
 /// (create input, show/list output): the row's fields as a JSON value.
 pub type RowValue = serde_json::Value;
 
+/// A row already serialised as one JSON object, carried through the wire as it is: a list
+/// reply's rows go from vnmgr's serialiser into vnapi's HTTP body without being parsed into
+/// a [`RowValue`] and serialised again on the way.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RawRow(pub Box<serde_json::value::RawValue>);
+
+impl RawRow {
+    /// `row` serialised.
+    pub fn from_value<T: Serialize + ?Sized>(row: &T) -> Result<Self, EncodeError> {
+        serde_json::value::to_raw_value(row)
+            .map(Self)
+            .map_err(|e| EncodeError(e.to_string()))
+    }
+
+    /// The row's JSON text.
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The row parsed.
+    pub fn to_value(&self) -> Result<RowValue, serde_json::Error> {
+        serde_json::from_str(self.get())
+    }
+}
+
+impl PartialEq for RawRow {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
 /// How a request names one row: by database id or by uuid.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -180,7 +212,7 @@ pub enum Reply {
         total: u64,
         offset: u64,
         limit: u64,
-        items: Vec<RowValue>,
+        items: Vec<RawRow>,
     },
     /// The keys of the deleted rows (delete, unrelate), the target first.
     Deleted(Vec<Key>),
@@ -396,7 +428,7 @@ pub enum DecodeError {
 }
 
 impl DecodeError {
-    fn malformed(what: &'static str, reason: &dyn fmt::Display) -> Self {
+    pub(crate) fn malformed(what: &'static str, reason: &dyn fmt::Display) -> Self {
         let mut reason = reason.to_string();
         if let Some((cut, _)) = reason.char_indices().nth(MAX_REASON_CHARS) {
             reason.truncate(cut);
