@@ -7,7 +7,7 @@
 //! or answer with an `OFPT_ERROR` and carry on. At most one frame is ever buffered (the header's
 //! 16-bit length bounds it), so a peer cannot make the codec grow without bound.
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
 use crate::error::{DecodeError, EncodeError};
@@ -151,14 +151,8 @@ impl Encoder<Message> for OfCodec {
 impl Encoder<Bytes> for OfCodec {
     type Error = CodecError;
 
-    fn encode(&mut self, mut raw: Bytes, dst: &mut BytesMut) -> Result<(), CodecError> {
-        dst.reserve(raw.len());
-        while raw.has_remaining() {
-            let chunk = raw.chunk();
-            dst.extend_from_slice(chunk);
-            let n = chunk.len();
-            raw.advance(n);
-        }
+    fn encode(&mut self, raw: Bytes, dst: &mut BytesMut) -> Result<(), CodecError> {
+        dst.extend_from_slice(&raw);
         Ok(())
     }
 }

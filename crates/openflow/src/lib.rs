@@ -64,7 +64,7 @@ pub use message::*;
 pub use multipart::{MultipartReply, MultipartRequest};
 pub use oxm::{Match, Oxm};
 pub use port::{Port, PortNo};
-pub use types::MacAddr;
+pub use types::{HexBytes, MacAddr};
 
 /// The OpenFlow version byte this codec speaks (OpenFlow 1.3).
 pub const OFP_VERSION: u8 = 0x04;

@@ -603,11 +603,7 @@ impl fmt::Display for ErrorMsg {
 
 /// Lower-case hex of `b`.
 pub fn hex(b: &[u8]) -> String {
-    let mut s = String::with_capacity(b.len() * 2);
-    for x in b {
-        s.push_str(&format!("{x:02x}"));
-    }
-    s
+    crate::types::HexBytes(b).to_string()
 }
 
 // ---------------------------------------------------------------------------------------------

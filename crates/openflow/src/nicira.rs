@@ -436,11 +436,7 @@ fn fmt_hex_value(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
 
 /// Writes bytes as `0x0102…`, for raw payloads.
 pub(crate) fn fmt_hex_bytes(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
-    f.write_str("0x")?;
-    for b in bytes {
-        write!(f, "{b:02x}")?;
-    }
-    Ok(())
+    write!(f, "0x{}", crate::types::HexBytes(bytes))
 }
 
 fn invalid(what: &'static str, reason: &'static str) -> EncodeError {

@@ -970,11 +970,11 @@ impl fmt::Display for Oxm {
             Oxm::CtState(v, m) => fmt_ct_state(f, *v, *m),
             Oxm::CtLabel(v, m) => hex(f, *v, *m),
             Oxm::Unknown { header, payload } => {
-                write!(f, "{{header={header:#010x},payload=0x")?;
-                for b in payload {
-                    write!(f, "{b:02x}")?;
-                }
-                write!(f, "}}")
+                write!(
+                    f,
+                    "{{header={header:#010x},payload=0x{}}}",
+                    crate::types::HexBytes(payload)
+                )
             }
         }
     }

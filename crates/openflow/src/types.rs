@@ -45,6 +45,19 @@ impl fmt::Display for MacAddr {
     }
 }
 
+/// Displays bytes as lowercase hex digits, two per byte, with no prefix or separator.
+#[derive(Debug, Clone, Copy)]
+pub struct HexBytes<'a>(pub &'a [u8]);
+
+impl fmt::Display for HexBytes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
 /// A MAC address string that could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
@@ -97,5 +110,11 @@ mod tests {
             assert!(bad.parse::<MacAddr>().is_err(), "{bad}");
         }
         assert!(MacAddr::BROADCAST.is_multicast());
+    }
+
+    #[test]
+    fn hex_bytes_are_two_lowercase_digits_each() {
+        assert_eq!(HexBytes(&[0x04, 0xab, 0x00]).to_string(), "04ab00");
+        assert_eq!(HexBytes(&[]).to_string(), "");
     }
 }
