@@ -543,35 +543,6 @@ const FILTER_RULE: &[Param] = &[
     Param::opt("dst_port", PORT).to_field("port_dst"),
 ];
 
-/// A rule to delete: any of the rule's fields narrow the match.
-const FILTER_RULE_MATCH: &[Param] = &[
-    Param::opt("protocol", T::Enum(FilterProtocol::NAMES)),
-    Param::opt("action", T::Enum(FilterAction::NAMES)),
-    Param::opt(
-        "src_address",
-        T::Cidr {
-            prefix_field: "src_prefix",
-        },
-    ),
-    Param::opt(
-        "dst_address",
-        T::Cidr {
-            prefix_field: "dst_prefix",
-        },
-    ),
-    Param::opt("src_port", PORT).to_field("port_src"),
-    Param::opt("dst_port", PORT).to_field("port_dst"),
-];
-
-/// A static address to delete: any of its fields narrow the match.
-const STATIC_ADDRESS_MATCH: &[Param] = &[
-    Param::opt("ingress_ipv4_address", T::Ipv4),
-    Param::opt("egress_ipv4_address", T::Ipv4),
-    Param::opt("ingress_port_number", PORT),
-    Param::opt("egress_port_number", PORT),
-    Param::opt("route_link_uuid", T::Uuid(K::RouteLink)),
-];
-
 const STATIC_ADDRESS: &[Param] = &[
     Param::req("ingress_ipv4_address", T::Ipv4),
     Param::req("egress_ipv4_address", T::Ipv4),
@@ -592,11 +563,6 @@ pub const OWNED: &[Owned] = &[
             Param::opt("port_name", T::Text),
             Param::opt("singular", T::Bool),
         ],
-        delete: &[
-            Param::opt("datapath_uuid", T::Uuid(K::Datapath)),
-            Param::opt("port_name", T::Text),
-            Param::opt("singular", T::Bool),
-        ],
     },
     Owned {
         parent: K::Filter,
@@ -604,7 +570,6 @@ pub const OWNED: &[Owned] = &[
         fk: "filter_id",
         segment: "static",
         create: FILTER_RULE,
-        delete: FILTER_RULE_MATCH,
     },
     Owned {
         parent: K::Translation,
@@ -612,7 +577,6 @@ pub const OWNED: &[Owned] = &[
         fk: "translation_id",
         segment: "static_address",
         create: STATIC_ADDRESS,
-        delete: STATIC_ADDRESS_MATCH,
     },
 ];
 

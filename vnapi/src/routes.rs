@@ -314,7 +314,9 @@ pub struct Relation {
 
 /// Rows without uuids owned by a parent and deleted by their values, e.g. an interface's
 /// ports: `POST /<parent>/{uuid}/<segment>`, `GET` the same path, and `DELETE` the same path
-/// removing every row that matches the parameters given (answers the deleted rows' keys).
+/// removing every row that matches the parameters given (answers the deleted rows' keys). A
+/// `DELETE` takes the same parameters as the `POST`, all optional: each one given narrows the
+/// match.
 #[derive(Debug)]
 pub struct Owned {
     pub parent: ResourceKind,
@@ -322,8 +324,6 @@ pub struct Owned {
     pub fk: &'static str,
     pub segment: &'static str,
     pub create: &'static [Param],
-    /// The parameters a `DELETE` may narrow the rows down by.
-    pub delete: &'static [Param],
 }
 
 /// A route running a vnmgr service on the row its path names.
@@ -529,6 +529,14 @@ fn owned_routes(o: &Owned, out: &mut Vec<Route>) {
         role: PathRole::Parent { fk: o.fk },
     }];
     let table = o.table.as_str();
+    let narrowing: Vec<Param> = o
+        .create
+        .iter()
+        .map(|p| Param {
+            required: false,
+            ..*p
+        })
+        .collect();
     for (method, action, params, summary) in [
         (
             Method::Post,
@@ -545,7 +553,7 @@ fn owned_routes(o: &Owned, out: &mut Vec<Route>) {
         (
             Method::Delete,
             Action::Unrelate,
-            o.delete,
+            &narrowing[..],
             format!("Delete the {table} rows of one of {parent} matching the parameters"),
         ),
     ] {
@@ -606,6 +614,23 @@ pub fn route_table() -> &'static [Route] {
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn owned_rows_are_deleted_by_any_of_their_create_parameters() {
+        for o in OWNED {
+            let path = format!("/{}/{{uuid}}/{}", o.parent.table().as_str(), o.segment);
+            let route = |m: Method| {
+                route_table()
+                    .iter()
+                    .find(|r| r.method == m && r.path == path)
+                    .unwrap_or_else(|| panic!("no {m:?} {path}"))
+            };
+            let (post, delete) = (route(Method::Post), route(Method::Delete));
+            let names = |r: &Route| r.params.iter().map(|p| p.name).collect::<Vec<_>>();
+            assert_eq!(names(post), names(delete), "{path}");
+            assert!(delete.params.iter().all(|p| !p.required), "{path}");
+        }
+    }
 
     #[test]
     fn routes_are_unique_and_well_formed() {
