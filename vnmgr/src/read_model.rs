@@ -10,36 +10,69 @@
 //! outside every lock; a writer that changes a table a snapshot still holds copies that one
 //! table first (`Arc::make_mut`). The model applies changes; it does not decide whether they
 //! are right (the store and the services do, inside the transaction).
+//!
+//! Each row also keeps its reply JSON, serialised once when the row is loaded or changed: a
+//! list is then a copy of each row's text rather than a serialisation of each row per
+//! request (which was more than half of vnmgr's time under a list-heavy load).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use model::{AnyRecord, Id, SqlValue, Table, Uuid};
+use proto::RawRow;
 use store::{ChangeOp, Filter, StoreError, Tx};
+
+use crate::error::OpError;
+use crate::rows;
+
+/// One live row and its reply JSON.
+#[derive(Debug, Clone)]
+struct Entry {
+    row: AnyRecord,
+    /// The row as replies carry it ([`rows::row_fields`] serialised), or why it could not
+    /// be serialised (never expected; the list asking for it then fails, not the write).
+    json: Result<RawRow, String>,
+}
+
+impl Entry {
+    fn new(row: AnyRecord) -> Self {
+        let json = rows::row_fields(&row)
+            .map_err(|e| e.to_string())
+            .and_then(|fields| RawRow::from_value(&fields).map_err(|e| e.to_string()));
+        Self { row, json }
+    }
+
+    /// The row's reply JSON.
+    pub(crate) fn json(&self) -> Result<RawRow, OpError> {
+        self.json
+            .clone()
+            .map_err(|e| OpError::Internal(format!("a {} row: {e}", self.row.table())))
+    }
+}
 
 /// The live rows of one table.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TableRows {
     /// By id, so lists come out in the database's `ORDER BY id` order.
-    by_id: BTreeMap<Id, AnyRecord>,
+    by_id: BTreeMap<Id, Entry>,
     by_uuid: HashMap<Uuid, Id>,
 }
 
 impl TableRows {
     pub(crate) fn rows(&self) -> impl Iterator<Item = &AnyRecord> {
-        self.by_id.values()
+        self.by_id.values().map(|e| &e.row)
     }
 
     fn put(&mut self, row: AnyRecord) {
         if let Some(uuid) = row.uuid() {
             self.by_uuid.insert(uuid, row.id());
         }
-        self.by_id.insert(row.id(), row);
+        self.by_id.insert(row.id(), Entry::new(row));
     }
 
     fn remove(&mut self, id: Id) {
         if let Some(old) = self.by_id.remove(&id)
-            && let Some(uuid) = old.uuid()
+            && let Some(uuid) = old.row.uuid()
             && self.by_uuid.get(&uuid) == Some(&id)
         {
             self.by_uuid.remove(&uuid);
@@ -80,7 +113,11 @@ impl ReadModel {
     }
 
     pub(crate) fn get(&self, table: Table, id: Id) -> Option<AnyRecord> {
-        self.tables.get(&table)?.by_id.get(&id).cloned()
+        self.tables
+            .get(&table)?
+            .by_id
+            .get(&id)
+            .map(|e| e.row.clone())
     }
 
     pub(crate) fn get_by_uuid(&self, table: Table, uuid: &Uuid) -> Option<AnyRecord> {
@@ -88,12 +125,13 @@ impl ReadModel {
         rows.by_uuid
             .get(uuid)
             .and_then(|id| rows.by_id.get(id))
-            .cloned()
+            .map(|e| e.row.clone())
     }
 
     /// The number of live rows of `table` whose columns equal `filter` (`(column index,
     /// value)`, `Null` matching a null column as SQL's `IS NULL` does), and `limit` of them
     /// from `offset` on, by id: what the store's `list` answers.
+    #[cfg(test)]
     pub(crate) fn list(
         &self,
         table: Table,
@@ -101,6 +139,29 @@ impl ReadModel {
         limit: u64,
         offset: u64,
     ) -> (u64, Vec<AnyRecord>) {
+        self.page(table, filter, limit, offset, |e| e.row.clone())
+    }
+
+    /// As [`Self::list`], each row as its reply JSON.
+    pub(crate) fn list_json(
+        &self,
+        table: Table,
+        filter: &[(usize, SqlValue)],
+        limit: u64,
+        offset: u64,
+    ) -> Result<(u64, Vec<RawRow>), OpError> {
+        let (total, page) = self.page(table, filter, limit, offset, Entry::json);
+        Ok((total, page.into_iter().collect::<Result<_, _>>()?))
+    }
+
+    fn page<T>(
+        &self,
+        table: Table,
+        filter: &[(usize, SqlValue)],
+        limit: u64,
+        offset: u64,
+        take: impl Fn(&Entry) -> T,
+    ) -> (u64, Vec<T>) {
         let Some(rows) = self.tables.get(&table) else {
             return (0, Vec::new());
         };
@@ -108,17 +169,23 @@ impl ReadModel {
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
         if filter.is_empty() {
             let total = rows.by_id.len() as u64;
-            let page = rows.rows().skip(offset).take(limit).cloned().collect();
+            let page = rows
+                .by_id
+                .values()
+                .skip(offset)
+                .take(limit)
+                .map(take)
+                .collect();
             return (total, page);
         }
         let mut total = 0u64;
         let mut page = Vec::new();
-        for row in rows.rows() {
-            let values = row.to_values();
+        for entry in rows.by_id.values() {
+            let values = entry.row.to_values();
             if filter.iter().all(|(i, v)| values.get(*i) == Some(v)) {
                 let index = usize::try_from(total).unwrap_or(usize::MAX);
                 if index >= offset && page.len() < limit {
-                    page.push(row.clone());
+                    page.push(take(entry));
                 }
                 total += 1;
             }
@@ -230,6 +297,19 @@ mod tests {
             for (limit, offset) in [(30, 0), (2, 1), (1, 4), (5, 10)] {
                 let (total, rows) = tx.list::<Network>(&filter, limit, offset).await.unwrap();
                 let rows: Vec<AnyRecord> = rows.into_iter().map(Record::into_any).collect();
+                // The cached reply JSON is the row's, as of its last change.
+                let json: Vec<String> = rows
+                    .iter()
+                    .map(|r| serde_json::to_string(&rows::row_fields(r).unwrap()).unwrap())
+                    .collect();
+                let (json_total, cached) = model
+                    .list_json(Table::Networks, &by_index, limit, offset)
+                    .unwrap();
+                let cached: Vec<&str> = cached.iter().map(RawRow::get).collect();
+                assert_eq!(
+                    (json_total, cached),
+                    (total, json.iter().map(String::as_str).collect())
+                );
                 assert_eq!(
                     model.list(Table::Networks, &by_index, limit, offset),
                     (total, rows),

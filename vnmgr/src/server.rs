@@ -474,17 +474,9 @@ impl Shared {
             })
             .collect();
         let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE);
-        let (total, found) = self
-            .read(|m| m.list(table, &columns, limit, offset))
-            .await?;
-        let items = found
-            .iter()
-            .map(|row| {
-                let fields = rows::row_fields(row)?;
-                proto::RawRow::from_value(&fields)
-                    .map_err(|e| OpError::Internal(format!("list row: {e}")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let (total, items) = self
+            .read(|m| m.list_json(table, &columns, limit, offset))
+            .await??;
         Ok(Reply::Rows {
             total,
             offset,
