@@ -1,0 +1,3 @@
+//! Placeholder until the agent's main program lands.
+
+fn main() {}
