@@ -9,6 +9,7 @@
 pub mod compute;
 pub mod cookie;
 pub mod describe;
+pub mod fixture;
 pub mod flow;
 pub mod metadata;
 pub mod sim;

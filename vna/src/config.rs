@@ -1,0 +1,215 @@
+//! vna's configuration: a TOML file, environment variables (`VNA_*`) and flags.
+//!
+//! A flag beats the environment, which beats the file, which beats the default. The file is
+//! `--config PATH` (or `VNA_CONFIG`), else `/etc/openvnet/vna.toml` when it exists. A key the
+//! file does not know is an error naming the key.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde::Deserialize;
+
+pub const DEFAULT_CONFIG_PATH: &str = "/etc/openvnet/vna.toml";
+/// Where OVS connects (`ovs-vsctl set-controller BR tcp:127.0.0.1:6633`).
+pub const DEFAULT_OPENFLOW_LISTEN: &str = "tcp:127.0.0.1:6633";
+pub const DEFAULT_OVSDB: &str = "unix:/var/run/openvswitch/db.sock";
+pub const DEFAULT_BRIDGE: &str = "br0";
+
+/// Flags of `vna run` (also read from `VNA_*`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct Flags {
+    /// TOML configuration file [default: /etc/openvnet/vna.toml if it exists]
+    #[arg(long, env = "VNA_CONFIG", value_name = "PATH", global = true)]
+    pub config: Option<PathBuf>,
+    /// This hypervisor's node id; must equal its datapath's `node_id`
+    #[arg(long, env = "VNA_NODE_ID", value_name = "ID")]
+    pub node_id: Option<String>,
+    /// vnmgr's RPC endpoint [default: tcp://127.0.0.1:9102]
+    #[arg(long, env = "VNA_RPC_ENDPOINT", value_name = "ENDPOINT")]
+    pub rpc_endpoint: Option<String>,
+    /// vnmgr's event endpoint [default: tcp://127.0.0.1:9103]
+    #[arg(long, env = "VNA_EVENT_ENDPOINT", value_name = "ENDPOINT")]
+    pub event_endpoint: Option<String>,
+    /// Where OVS connects to vna [default: tcp:127.0.0.1:6633]
+    #[arg(long, env = "VNA_OPENFLOW_LISTEN", value_name = "tcp:IP:PORT")]
+    pub openflow_listen: Option<String>,
+    /// The local OVSDB [default: unix:/var/run/openvswitch/db.sock]
+    #[arg(long, env = "VNA_OVSDB", value_name = "unix:PATH|tcp:IP:PORT")]
+    pub ovsdb: Option<String>,
+    /// The bridge vna manages [default: br0]
+    #[arg(long, env = "VNA_BRIDGE", value_name = "NAME")]
+    pub bridge: Option<String>,
+}
+
+/// The file's keys, all optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub node_id: Option<String>,
+    pub rpc_endpoint: Option<String>,
+    pub event_endpoint: Option<String>,
+    pub openflow_listen: Option<String>,
+    pub ovsdb: Option<String>,
+    pub bridge: Option<String>,
+    /// `netdev` (userspace) or `system` (kernel); unset leaves the bridge's as it is.
+    pub datapath_type: Option<String>,
+    /// Whether vna sets the bridge up (controller, fail-mode=secure, OpenFlow13, no in-band)
+    /// and manages its GRE ports through OVSDB. Default true.
+    pub manage_bridge: Option<bool>,
+}
+
+/// The effective configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub node_id: String,
+    pub rpc_endpoint: String,
+    pub event_endpoint: String,
+    /// `IP:PORT` to listen on for OpenFlow (parsed from `tcp:IP:PORT`).
+    pub openflow_listen: std::net::SocketAddr,
+    pub ovsdb: String,
+    pub bridge: String,
+    pub datapath_type: Option<String>,
+    pub manage_bridge: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{key}: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+impl FileConfig {
+    pub fn load(path: &Path) -> Result<FileConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.message().to_owned(),
+        })
+    }
+}
+
+/// Parses `tcp:IP:PORT` (the OVS syntax) or plain `IP:PORT`.
+pub fn parse_listen(text: &str) -> Result<std::net::SocketAddr, ConfigError> {
+    let bare = text.strip_prefix("tcp:").unwrap_or(text);
+    bare.parse().map_err(|_| ConfigError::Invalid {
+        key: "openflow_listen",
+        message: format!("{text:?} is not tcp:IP:PORT (e.g. tcp:127.0.0.1:6633)"),
+    })
+}
+
+impl Config {
+    /// `flags` (merged with the environment by clap) over the file they name (or the default
+    /// file) over the defaults.
+    pub fn load(flags: Flags) -> Result<Config, ConfigError> {
+        let file = match &flags.config {
+            Some(path) => FileConfig::load(path)?,
+            None if Path::new(DEFAULT_CONFIG_PATH).exists() => {
+                FileConfig::load(Path::new(DEFAULT_CONFIG_PATH))?
+            }
+            None => FileConfig::default(),
+        };
+        Config::merge(flags, file)
+    }
+
+    pub fn merge(flags: Flags, file: FileConfig) -> Result<Config, ConfigError> {
+        let non_empty = |key: &'static str, v: Option<String>, default: &str| {
+            let v = v.unwrap_or_else(|| default.to_owned());
+            if v.trim().is_empty() {
+                Err(ConfigError::Invalid {
+                    key,
+                    message: "must not be empty".to_owned(),
+                })
+            } else {
+                Ok(v)
+            }
+        };
+        let node_id = flags.node_id.or(file.node_id).ok_or(ConfigError::Invalid {
+            key: "node_id",
+            message: "missing: the node id of this hypervisor's datapath (datapaths.node_id)"
+                .to_owned(),
+        })?;
+        let datapath_type = file.datapath_type;
+        if let Some(t) = &datapath_type {
+            if !matches!(t.as_str(), "netdev" | "system") {
+                return Err(ConfigError::Invalid {
+                    key: "datapath_type",
+                    message: format!("{t:?} is not one of netdev, system"),
+                });
+            }
+        }
+        Ok(Config {
+            node_id: non_empty("node_id", Some(node_id), "")?,
+            rpc_endpoint: non_empty(
+                "rpc_endpoint",
+                flags.rpc_endpoint.or(file.rpc_endpoint),
+                proto::DEFAULT_RPC_ENDPOINT,
+            )?,
+            event_endpoint: non_empty(
+                "event_endpoint",
+                flags.event_endpoint.or(file.event_endpoint),
+                proto::DEFAULT_EVENT_ENDPOINT,
+            )?,
+            openflow_listen: parse_listen(&non_empty(
+                "openflow_listen",
+                flags.openflow_listen.or(file.openflow_listen),
+                DEFAULT_OPENFLOW_LISTEN,
+            )?)?,
+            ovsdb: non_empty("ovsdb", flags.ovsdb.or(file.ovsdb), DEFAULT_OVSDB)?,
+            bridge: non_empty("bridge", flags.bridge.or(file.bridge), DEFAULT_BRIDGE)?,
+            datapath_type,
+            manage_bridge: file.manage_bridge.unwrap_or(true),
+        })
+    }
+
+    /// The controller target OVS is given: `tcp:IP:PORT`.
+    pub fn controller_target(&self) -> String {
+        format!("tcp:{}", self.openflow_listen)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn defaults_and_overrides() {
+        let file: FileConfig = toml::from_str("node_id = \"vna1\"\nbridge = \"brv\"").unwrap();
+        let c = Config::merge(Flags::default(), file.clone()).unwrap();
+        assert_eq!(c.node_id, "vna1");
+        assert_eq!(c.bridge, "brv");
+        assert_eq!(c.openflow_listen.to_string(), "127.0.0.1:6633");
+        assert_eq!(c.controller_target(), "tcp:127.0.0.1:6633");
+        let flags = Flags {
+            bridge: Some("br9".into()),
+            ..Flags::default()
+        };
+        assert_eq!(Config::merge(flags, file).unwrap().bridge, "br9");
+    }
+
+    #[test]
+    fn bad_input_is_named() {
+        let e = toml::from_str::<FileConfig>("nodeid = \"x\"").unwrap_err();
+        assert!(e.message().contains("nodeid"), "{e}");
+        let e = Config::merge(Flags::default(), FileConfig::default()).unwrap_err();
+        assert!(e.to_string().starts_with("node_id: missing"), "{e}");
+        let file = FileConfig {
+            node_id: Some("n".into()),
+            openflow_listen: Some("tcp:localhost".into()),
+            ..FileConfig::default()
+        };
+        let e = Config::merge(Flags::default(), file).unwrap_err();
+        assert!(e.to_string().contains("tcp:localhost"), "{e}");
+    }
+}

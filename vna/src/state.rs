@@ -1,0 +1,79 @@
+//! What vna keeps of the model: the pipeline's tables, plus the active state rows of its own
+//! datapath, kept current by the replica client of `crates/proto`.
+
+use std::collections::BTreeMap;
+
+use model::record::Record;
+use model::resources::{ActiveInterface, ActivePort};
+use model::{AnyRecord, Id};
+use pipeline::Model;
+use proto::{ChangeOp, Event, ReplicaState};
+
+/// The replica's state.
+#[derive(Debug, Clone, Default)]
+pub struct AgentState {
+    pub model: Model,
+    pub active_interfaces: BTreeMap<Id, ActiveInterface>,
+    pub active_ports: BTreeMap<Id, ActivePort>,
+    /// Bumped by every change that touches the pipeline's tables, so the agent recomputes
+    /// flows only when they may differ.
+    pub generation: u64,
+}
+
+impl AgentState {
+    fn upsert(&mut self, row: AnyRecord) -> bool {
+        match row {
+            AnyRecord::ActiveInterface(r) => {
+                self.active_interfaces.insert(r.id(), r);
+                false
+            }
+            AnyRecord::ActivePort(r) => {
+                self.active_ports.insert(r.id(), r);
+                false
+            }
+            other => self.model.upsert(other),
+        }
+    }
+
+    fn remove(&mut self, row: &AnyRecord) -> bool {
+        match row {
+            AnyRecord::ActiveInterface(r) => {
+                self.active_interfaces.remove(&r.id());
+                false
+            }
+            AnyRecord::ActivePort(r) => {
+                self.active_ports.remove(&r.id());
+                false
+            }
+            other => self.model.remove(other.table(), other.id()),
+        }
+    }
+}
+
+impl ReplicaState<AnyRecord> for AgentState {
+    fn reset(&mut self, _epoch: u64, _seq: u64, rows: Vec<AnyRecord>) {
+        let generation = self.generation;
+        *self = AgentState::default();
+        for row in rows {
+            self.upsert(row);
+        }
+        self.generation = generation.wrapping_add(1);
+    }
+
+    fn apply(&mut self, event: &Event<AnyRecord>) {
+        let mut touched = false;
+        for change in &event.changes {
+            // A soft-deleted row arrives as an update with `deleted_at` set in some paths;
+            // either way it is gone for the pipeline.
+            let gone = change.op == ChangeOp::Deleted || change.row.deleted_at().is_some();
+            touched |= if gone {
+                self.remove(&change.row)
+            } else {
+                self.upsert(change.row.clone())
+            };
+        }
+        if touched {
+            self.generation = self.generation.wrapping_add(1);
+        }
+    }
+}
