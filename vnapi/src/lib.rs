@@ -32,11 +32,15 @@
 //! `ServiceCall::CreateInterface`, so one transaction and one event, and nothing written
 //! when any part fails.
 //!
-//! What it does not do (yet): the `mac_address` parameter of datapath relations and the
-//! `POST` of `mac_leases`/`ip_leases` (both need an address row written too), lease policy
-//! interfaces, topology underlays, `GET /ip_lease_containers/{uuid}/ip_leases` and
-//! `/ip_retention_containers/{uuid}/ip_retentions`, security group interfaces, YAML bodies
-//! and `.json`/`.yml` suffixes, related uuids in responses (§3.3).
+//! Creates that the original made write more than one row go to vnmgr as one operation, so
+//! one transaction and one event: a `mac_address` given to a route link, a datapath relation
+//! or a MAC lease, the `network_uuid` + `ipv4_address` of a new IP lease, a `topology_uuid`
+//! given to a network, segment or route link, and relating an interface to a lease policy
+//! (which allocates it a lease). Read-only lists of related rows ([`routes::Listing`]):
+//! `GET /ip_lease_containers/{uuid}/ip_leases` (through the container's association rows)
+//! and `/ip_retention_containers/{uuid}/ip_retentions`.
+//!
+//! What it does not do (yet): YAML request bodies and `.json`/`.yml` suffixes.
 
 #![forbid(unsafe_code)]
 

@@ -109,7 +109,7 @@ fn operation(route: &Route) -> Value {
         json!({"name": p.name, "in": "query", "required": p.required && !route.method.has_body(), "schema": schema(p.ty)})
     }));
     let success = match route.action {
-        Action::List => json!({"$ref": "#/components/schemas/Page"}),
+        Action::List | Action::ListVia { .. } => json!({"$ref": "#/components/schemas/Page"}),
         Action::Delete | Action::Unrelate => {
             json!({"type": "array", "items": {"type": "string"}})
         }

@@ -2,9 +2,9 @@
 //! the original's names. [`crate::routes`] expands them into the route table.
 //!
 //! Parameters the original accepted that need more than one row written (a route link's or a
-//! datapath relation's `mac_address`, a network's or segment's `topology_uuid`, the `POST` of
-//! MAC and IP leases) are not declared yet: a request that gives them gets 400 naming the
-//! parameter rather than a silently half-done create. The interface's are served by the
+//! datapath relation's `mac_address`, a network's, segment's or route link's
+//! `topology_uuid`, the addresses of a new MAC or IP lease) go to vnmgr as they are: its
+//! create writes the implied rows in the same transaction. The interface's are served by the
 //! composite create (`ServiceCall::CreateInterface`).
 
 use model::{
@@ -14,7 +14,8 @@ use model::{
 };
 
 use crate::routes::{
-    Action, Child, Method, Owned, Param, ParamType as T, Relation, Resource, Service, ServiceRoute,
+    Action, Child, Listing, Method, Owned, Param, ParamType as T, Relation, Resource, Service,
+    ServiceRoute, Via,
 };
 
 const ALL: &[Action] = &[
@@ -25,9 +26,6 @@ const ALL: &[Action] = &[
     Action::Delete,
 ];
 const NO_UPDATE: &[Action] = &[Action::Create, Action::List, Action::Show, Action::Delete];
-/// Leases are created with their address row, which takes more than one row written: not
-/// yet served (see the crate documentation).
-const NO_CREATE: &[Action] = &[Action::List, Action::Show, Action::Update, Action::Delete];
 
 const PREFIX: T = T::Int { min: 0, max: 32 };
 const PORT: T = T::Int {
@@ -68,6 +66,7 @@ pub const RESOURCES: &[Resource] = &[
             Param::opt("mode", T::Enum(NetworkMode::NAMES)),
             Param::opt("network_mode", T::Enum(NetworkMode::NAMES)).to_field("mode"),
             Param::opt("segment_uuid", T::Uuid(K::Segment)),
+            Param::opt("topology_uuid", T::Uuid(K::Topology)),
         ],
         update: &[
             Param::opt("display_name", T::Text),
@@ -78,7 +77,10 @@ pub const RESOURCES: &[Resource] = &[
         table: Table::Segments,
         kind: K::Segment,
         actions: NO_UPDATE,
-        create: &[Param::req("mode", T::Enum(SegmentMode::NAMES))],
+        create: &[
+            Param::req("mode", T::Enum(SegmentMode::NAMES)),
+            Param::opt("topology_uuid", T::Uuid(K::Topology)),
+        ],
         update: &[],
     },
     Resource {
@@ -139,7 +141,10 @@ pub const RESOURCES: &[Resource] = &[
         table: Table::RouteLinks,
         kind: K::RouteLink,
         actions: NO_UPDATE,
-        create: &[],
+        create: &[
+            Param::opt("mac_address", T::Mac),
+            Param::opt("topology_uuid", T::Uuid(K::Topology)),
+        ],
         update: &[],
     },
     Resource {
@@ -164,6 +169,8 @@ pub const RESOURCES: &[Resource] = &[
         actions: ALL,
         create: &[
             Param::req("mode", T::Enum(NetworkServiceMode::NAMES)),
+            // The original's deprecated name for `mode`.
+            Param::opt("type", T::Enum(NetworkServiceMode::NAMES)).to_field("mode"),
             Param::opt("interface_uuid", T::Uuid(K::Interface)),
             Param::opt("incoming_port", PORT),
             Param::opt("outgoing_port", PORT),
@@ -216,15 +223,25 @@ pub const RESOURCES: &[Resource] = &[
     Resource {
         table: Table::MacLeases,
         kind: K::MacLease,
-        actions: NO_CREATE,
-        create: &[],
+        actions: ALL,
+        create: &[
+            Param::req("interface_uuid", T::Uuid(K::Interface)),
+            Param::req("mac_address", T::Mac),
+            Param::opt("segment_uuid", T::Uuid(K::Segment)),
+        ],
         update: &[Param::opt("interface_uuid", T::Uuid(K::Interface))],
     },
     Resource {
         table: Table::IpLeases,
         kind: K::IpLease,
-        actions: NO_CREATE,
-        create: &[],
+        actions: ALL,
+        create: &[
+            Param::req("network_uuid", T::Uuid(K::Network)),
+            Param::req("ipv4_address", T::Ipv4),
+            Param::opt("mac_lease_uuid", T::Uuid(K::MacLease)),
+            Param::opt("interface_uuid", T::Uuid(K::Interface)),
+            Param::opt("enable_routing", T::Bool),
+        ],
         update: &[
             Param::opt("enable_routing", T::Bool),
             Param::opt("interface_uuid", T::Uuid(K::Interface)),
@@ -360,6 +377,14 @@ pub const RELATIONS: &[Relation] = &[
         (K::Network, "network_id", "networks", "network_uuid"),
         &[Param::req("ip_range_group_uuid", T::Uuid(K::IpRangeGroup))],
     ),
+    // Relating allocates the interface a lease from the policy at once (vnmgr does it in the
+    // same transaction), as the original did.
+    relation(
+        K::LeasePolicy,
+        Table::LeasePolicyBaseInterfaces,
+        (K::Interface, "interface_id", "interfaces", "interface_uuid"),
+        &[Param::opt("label", T::Text)],
+    ),
     relation(
         K::LeasePolicy,
         Table::LeasePolicyIpLeaseContainers,
@@ -425,6 +450,18 @@ pub const RELATIONS: &[Relation] = &[
         ),
         &[],
     ),
+    // An overlay topology over an underlay (`topology_layers`).
+    Relation {
+        base: K::Topology,
+        table: Table::TopologyLayers,
+        base_fk: "overlay_id",
+        other: K::Topology,
+        other_fk: "underlay_id",
+        segment: "underlays",
+        other_param: "underlay_uuid",
+        create: &[],
+        set_static: false,
+    },
     // Security group membership, both ways (the original v0.9 API).
     Relation {
         base: K::Interface,
@@ -477,11 +514,11 @@ const fn relation(
 const DATAPATH_RELATION: &[Param] = &[
     Param::req("interface_uuid", T::Uuid(K::Interface)),
     Param::opt("ip_lease_uuid", T::Uuid(K::IpLease)),
+    Param::opt("mac_address", T::Mac),
 ];
 
-/// `POST /datapaths/{uuid}/<segment>/{<param>}` with the host interface. A MAC is taken from
-/// the datapath MAC group (the original's `mac_address` parameter, which needs a
-/// `mac_addresses` row written too, is not served yet).
+/// `POST /datapaths/{uuid}/<segment>/{<param>}` with the host interface. The MAC is the one
+/// given (vnmgr writes its `mac_addresses` row), else one from the datapath MAC group.
 const fn datapath_relation(
     table: Table,
     other: K,
@@ -549,6 +586,8 @@ const STATIC_ADDRESS: &[Param] = &[
     Param::opt("ingress_port_number", PORT),
     Param::opt("egress_port_number", PORT),
     Param::opt("route_link_uuid", T::Uuid(K::RouteLink)),
+    Param::opt("ingress_network_uuid", T::Uuid(K::Network)).echoed(),
+    Param::opt("egress_network_uuid", T::Uuid(K::Network)).echoed(),
 ];
 
 /// Rows without uuids owned by a parent.
@@ -577,6 +616,27 @@ pub const OWNED: &[Owned] = &[
         fk: "translation_id",
         segment: "static_address",
         create: STATIC_ADDRESS,
+    },
+];
+
+/// Read-only lists of the rows belonging to one row.
+pub const LISTINGS: &[Listing] = &[
+    Listing {
+        parent: K::IpLeaseContainer,
+        segment: "ip_leases",
+        table: Table::IpLeases,
+        fk: "ip_lease_container_id",
+        via: Some(Via {
+            table: Table::IpLeaseContainerIpLeases,
+            target_fk: "ip_lease_id",
+        }),
+    },
+    Listing {
+        parent: K::IpRetentionContainer,
+        segment: "ip_retentions",
+        table: Table::IpRetentions,
+        fk: "ip_retention_container_id",
+        via: None,
     },
 ];
 
@@ -644,7 +704,76 @@ pub const REFERENCES: &[(&str, K)] = &[
 /// `mac_address_id`. One `Show` by id each (vnmgr answers those from its in-memory read
 /// model). An extra that cannot be read is left out: the operation itself has succeeded.
 /// List items get none (one round trip per item and column would be too dear).
-pub async fn add_extras(vnmgr: &proto::RpcClient, row: &mut serde_json::Value) {
+///
+/// An interface also gets its leases nested as the original showed them: `mac_leases`, each
+/// with its `ip_leases` (each lease with its own extras), and the first lease's
+/// `mac_address`, `ipv4_address`, `network_uuid` and `ip_leases` as shortcuts. A filter's
+/// static rule gets the original's `src_port`/`dst_port` names for `port_src`/`port_dst`.
+pub async fn add_extras(vnmgr: &proto::RpcClient, table: Table, row: &mut serde_json::Value) {
+    use serde_json::Value;
+
+    row_extras(vnmgr, row).await;
+    match table {
+        Table::Interfaces => {
+            let Some(id) = row.get("id").and_then(Value::as_i64) else {
+                return;
+            };
+            let leases = |table: Table, fk: &'static str, id: i64| async move {
+                vnmgr
+                    .list(table, vec![(fk.to_owned(), Value::from(id))], Some(100), 0)
+                    .await
+                    .map(|page| page.items)
+                    .unwrap_or_default()
+            };
+            let mut mac_leases = leases(Table::MacLeases, "interface_id", id).await;
+            for mac_lease in &mut mac_leases {
+                row_extras(vnmgr, mac_lease).await;
+                let Some(mac_lease_id) = mac_lease.get("id").and_then(Value::as_i64) else {
+                    continue;
+                };
+                let mut ip_leases = leases(Table::IpLeases, "mac_lease_id", mac_lease_id).await;
+                for ip_lease in &mut ip_leases {
+                    row_extras(vnmgr, ip_lease).await;
+                }
+                if let Value::Object(fields) = mac_lease {
+                    fields.insert("ip_leases".to_owned(), Value::Array(ip_leases));
+                }
+            }
+            let Value::Object(fields) = row else {
+                return;
+            };
+            if let Some(first) = mac_leases.first() {
+                let ip_leases = first.get("ip_leases").cloned().unwrap_or_default();
+                let first_ip = ip_leases.get(0);
+                let shortcuts = [
+                    ("mac_address", first.get("mac_address")),
+                    ("ipv4_address", first_ip.and_then(|l| l.get("ipv4_address"))),
+                    ("network_uuid", first_ip.and_then(|l| l.get("network_uuid"))),
+                ];
+                for (name, value) in shortcuts {
+                    if let Some(value) = value {
+                        fields.insert(name.to_owned(), value.clone());
+                    }
+                }
+                fields.insert("ip_leases".to_owned(), ip_leases);
+            }
+            fields.insert("mac_leases".to_owned(), Value::Array(mac_leases));
+        }
+        Table::FilterStatics => {
+            if let Value::Object(fields) = row {
+                for (stored, original) in [("port_src", "src_port"), ("port_dst", "dst_port")] {
+                    if let Some(port) = fields.get(stored).filter(|v| !v.is_null()).cloned() {
+                        fields.insert(original.to_owned(), port);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The extras every row gets: referenced uuids, its address, its MAC.
+async fn row_extras(vnmgr: &proto::RpcClient, row: &mut serde_json::Value) {
     use proto::Key;
     use serde_json::Value;
 

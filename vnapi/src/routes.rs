@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 
 use model::{ResourceKind, Table};
 
-use crate::resources::{CHILDREN, OWNED, RELATIONS, RESOURCES, SERVICES};
+use crate::resources::{CHILDREN, LISTINGS, OWNED, RELATIONS, RESOURCES, SERVICES};
 
 /// The HTTP methods the API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -72,6 +72,13 @@ pub enum Action {
     /// The composite interface create (reference §2.3): the interface with its port, MAC and
     /// IP leases and network association, in one vnmgr transaction.
     CreateInterface,
+    /// Lists the rows of the route's table that an association table names: the page is of
+    /// `through` rows matching the parent in the path, each replaced by the row its
+    /// `target_fk` names (e.g. an IP lease container's IP leases).
+    ListVia {
+        through: Table,
+        target_fk: &'static str,
+    },
 }
 
 /// The vnmgr service a [`Action::Call`] route runs.
@@ -89,13 +96,21 @@ impl Action {
     /// Whether the route answers one row (which then gets the extras of reference §3.3),
     /// rather than a page or a list of uuids.
     pub fn answers_a_row(self) -> bool {
-        !matches!(self, Self::List | Self::Delete | Self::Unrelate)
+        !matches!(
+            self,
+            Self::List | Self::ListVia { .. } | Self::Delete | Self::Unrelate
+        )
+    }
+
+    /// Whether the route answers a page `{total_count, offset, limit, items}`.
+    pub fn answers_a_page(self) -> bool {
+        matches!(self, Self::List | Self::ListVia { .. })
     }
 
     pub fn name(self) -> &'static str {
         match self {
             Self::Create => "create",
-            Self::List => "list",
+            Self::List | Self::ListVia { .. } => "list",
             Self::Show => "show",
             Self::Update => "update",
             Self::Delete => "delete",
@@ -145,6 +160,9 @@ pub struct Param {
     /// The field vnmgr knows it as, when that differs from `name` (e.g. `network_mode` →
     /// `mode`). `<x>_uuid` references need none: vnmgr accepts them as they are.
     pub field: Option<&'static str>,
+    /// Not sent to vnmgr: checked, then copied into the response as given (the original's
+    /// `ingress_network_uuid` of a static address translation, "only echoed back").
+    pub echo: bool,
 }
 
 impl Param {
@@ -155,6 +173,7 @@ impl Param {
             ty,
             required: false,
             field: None,
+            echo: false,
         }
     }
 
@@ -165,6 +184,7 @@ impl Param {
             ty,
             required: true,
             field: None,
+            echo: false,
         }
     }
 
@@ -174,6 +194,11 @@ impl Param {
             field: Some(field),
             ..self
         }
+    }
+
+    /// The same parameter, only echoed back (see [`Param::echo`]).
+    pub const fn echoed(self) -> Self {
+        Self { echo: true, ..self }
     }
 
     /// The name vnmgr knows the value by.
@@ -240,7 +265,7 @@ pub struct Route {
 impl Route {
     /// Every parameter the route accepts besides its path parameters.
     pub fn accepted(&self) -> impl Iterator<Item = &Param> {
-        let paging = if self.action == Action::List {
+        let paging = if self.action.answers_a_page() {
             PAGINATION
         } else {
             &[]
@@ -326,6 +351,27 @@ pub struct Owned {
     pub create: &'static [Param],
 }
 
+/// A read-only list of the rows belonging to one row, `GET /<parent>/{uuid}/<segment>`:
+/// rows of `table` whose `fk` is the parent's id, or, with `via`, the rows of `table` an
+/// association table names.
+#[derive(Debug)]
+pub struct Listing {
+    pub parent: ResourceKind,
+    pub segment: &'static str,
+    pub table: Table,
+    /// The column holding the parent's id (of `via`'s table when there is one).
+    pub fk: &'static str,
+    pub via: Option<Via>,
+}
+
+/// The association table a [`Listing`] goes through.
+#[derive(Debug)]
+pub struct Via {
+    pub table: Table,
+    /// Its column naming the listed row.
+    pub target_fk: &'static str,
+}
+
 /// A route running a vnmgr service on the row its path names.
 #[derive(Debug)]
 pub struct ServiceRoute {
@@ -397,7 +443,8 @@ fn crud_routes(r: &Resource, out: &mut Vec<Route>) {
             | Action::Unrelate
             | Action::SetRelation
             | Action::Call(_)
-            | Action::CreateInterface => continue,
+            | Action::CreateInterface
+            | Action::ListVia { .. } => continue,
         };
         // The original's interface create writes the interface's port, leases and
         // associations too (reference §2.3): one vnmgr service call.
@@ -569,6 +616,30 @@ fn owned_routes(o: &Owned, out: &mut Vec<Route>) {
     }
 }
 
+fn listing_route(l: &Listing, out: &mut Vec<Route>) {
+    let parent = l.parent.table().as_str();
+    let action = match &l.via {
+        Some(via) => Action::ListVia {
+            through: via.table,
+            target_fk: via.target_fk,
+        },
+        None => Action::List,
+    };
+    out.push(Route {
+        method: Method::Get,
+        path: format!("/{parent}/{{uuid}}/{}", l.segment),
+        table: l.table,
+        action,
+        path_params: vec![PathParam {
+            name: "uuid",
+            kind: l.parent,
+            role: PathRole::Parent { fk: l.fk },
+        }],
+        params: vec![],
+        summary: format!("List the {} of one of {parent}", l.table.as_str()),
+    });
+}
+
 fn service_route(s: &ServiceRoute, out: &mut Vec<Route>) {
     let table = s.target.table();
     out.push(Route {
@@ -604,6 +675,9 @@ pub fn route_table() -> &'static [Route] {
         }
         for service in SERVICES {
             service_route(service, &mut routes);
+        }
+        for listing in LISTINGS {
+            listing_route(listing, &mut routes);
         }
         routes
     });

@@ -134,7 +134,7 @@ async fn serve_route(
     match answer(route, &state.vnmgr, &path, request).await {
         Ok(Answer::Value(mut body)) => {
             if route.action.answers_a_row() {
-                crate::resources::add_extras(&state.vnmgr, &mut body).await;
+                crate::resources::add_extras(&state.vnmgr, route.table, &mut body).await;
             }
             axum::Json(body).into_response()
         }
@@ -249,6 +249,11 @@ async fn answer(
     request: Request,
 ) -> Result<Answer, Failure> {
     let mut fields = params::check(route, read_params(request).await?)?;
+    let echoed: Map<String, Value> = route
+        .accepted()
+        .filter(|p| p.echo)
+        .filter_map(|p| Some((p.name.to_owned(), fields.remove(p.field_name())?)))
+        .collect();
     let target = path_uuid(route, path, |r| *r == PathRole::Target)?;
     let parent = path_uuid(route, path, |r| matches!(r, PathRole::Parent { .. }))?;
     let other = path_uuid(route, path, |r| matches!(r, PathRole::Other { .. }))?;
@@ -290,6 +295,26 @@ async fn answer(
                 .unwrap_or_default();
             let page = vnmgr.list_raw(route.table, filter, limit, offset).await?;
             return Ok(Answer::Json(page_json(&page)));
+        }
+        Action::ListVia { through, target_fk } => {
+            let limit = take_u64(&mut fields, "limit");
+            let offset = take_u64(&mut fields, "offset").unwrap_or(0);
+            let filter = parent
+                .map(|(fk, id, _)| vec![(fk.to_owned(), id)])
+                .unwrap_or_default();
+            let links = vnmgr.list(through, filter, limit, offset).await?;
+            let mut items = Vec::with_capacity(links.items.len());
+            for link in &links.items {
+                if let Some(id) = link.get(target_fk).and_then(Value::as_i64) {
+                    items.push(vnmgr.show(route.table, Key::Id(id)).await?);
+                }
+            }
+            Ok(json!({
+                "total_count": links.total,
+                "offset": links.offset,
+                "limit": links.limit,
+                "items": items,
+            }))
         }
         Action::Delete => {
             let key = target_key()?;
@@ -378,7 +403,12 @@ async fn answer(
             called(reply)
         }
     };
-    value.map(Answer::Value)
+    value.map(|mut value| {
+        if let Value::Object(row) = &mut value {
+            row.extend(echoed);
+        }
+        Answer::Value(value)
+    })
 }
 
 /// The row a service call answers with.

@@ -164,6 +164,93 @@ async fn create_interface(
     Ok(tx.require::<Interface>(interface.id()).await?.into_any())
 }
 
+/// A create (or relate) with what the original's API wrote alongside the row (reference
+/// §3.2), all in `tx`:
+///
+/// * `mac_address` on a table with a `mac_address_id` column (route links, datapath
+///   networks, segments and route links, MAC leases): its `mac_addresses` row first (with a
+///   MAC lease's `segment_uuid`), named by the row;
+/// * `network_uuid` and `ipv4_address` on an IP lease: its `ip_addresses` row first;
+/// * `topology_uuid` on a network, segment or route link: the `topology_*` row after, which
+///   runs the topology service as relating it would;
+/// * relating an interface to a lease policy (`lease_policy_base_interfaces`) allocates the
+///   interface a lease from the policy at once, as the original's route did.
+///
+/// Without any of these it is exactly [`crate::server::create_in`]. Answers the row created.
+pub(crate) async fn create_composite(
+    tx: &mut Tx,
+    ctx: &ServiceContext,
+    table: Table,
+    input: Value,
+    relate: bool,
+) -> Result<Value, OpError> {
+    let Value::Object(mut fields) = input else {
+        return crate::server::create_in(tx, ctx, table, input, relate).await;
+    };
+    let has_column = |name: &str| table.columns().iter().any(|c| c.name == name);
+    if table != Table::MacAddresses
+        && has_column("mac_address_id")
+        && let Some(mac) = fields.remove("mac_address")
+    {
+        if let Some(given) = fields.get("mac_address_id") {
+            return Err(ModelError::invalid(
+                "mac_address_id",
+                given,
+                "give either mac_address or mac_address_id",
+            )
+            .into());
+        }
+        let mut address = Map::new();
+        address.insert("mac_address".into(), mac);
+        if table == Table::MacLeases
+            && let Some(segment) = fields.remove("segment_uuid")
+        {
+            address.insert("segment_uuid".into(), segment);
+        }
+        let id = create(tx, ctx, Table::MacAddresses, address).await?.id();
+        fields.insert("mac_address_id".into(), Value::from(id));
+    }
+    if table == Table::IpLeases
+        && (fields.contains_key("network_uuid") || fields.contains_key("ipv4_address"))
+    {
+        let network = fields
+            .remove("network_uuid")
+            .ok_or_else(|| ModelError::missing("network_uuid"))?;
+        let ipv4 = fields
+            .remove("ipv4_address")
+            .ok_or_else(|| ModelError::missing("ipv4_address"))?;
+        let mut address = Map::new();
+        address.insert("network_uuid".into(), network);
+        address.insert("ipv4_address".into(), ipv4);
+        let id = create(tx, ctx, Table::IpAddresses, address).await?.id();
+        fields.insert("ip_address_id".into(), Value::from(id));
+    }
+    let membership = match table {
+        Table::Networks => Some((Table::TopologyNetworks, "network_id")),
+        Table::Segments => Some((Table::TopologySegments, "segment_id")),
+        Table::RouteLinks => Some((Table::TopologyRouteLinks, "route_link_id")),
+        _ => None,
+    };
+    let topology = match membership {
+        Some(_) => fields.remove("topology_uuid"),
+        None => None,
+    };
+    let created = crate::server::create_in(tx, ctx, table, Value::Object(fields), relate).await?;
+    let id = created.get("id").cloned().unwrap_or(Value::Null);
+    if let (Some((member_table, fk)), Some(topology)) = (membership, topology) {
+        let mut member = Map::new();
+        member.insert("topology_uuid".into(), topology);
+        member.insert(fk.into(), id);
+        create(tx, ctx, member_table, member).await?;
+    } else if table == Table::LeasePolicyBaseInterfaces && relate {
+        let id_of = |name: &str| created.get(name).and_then(Value::as_i64).unwrap_or(0);
+        let policy: LeasePolicy = tx.require(id_of("lease_policy_id")).await?;
+        let interface: Interface = tx.require(id_of("interface_id")).await?;
+        services::allocate_lease(tx, &policy.uuid, &interface.uuid, ctx).await?;
+    }
+    Ok(created)
+}
+
 /// One row created in `tx` as `Op::Create` would (validation, references, services).
 async fn create(
     tx: &mut Tx,

@@ -496,7 +496,7 @@ impl Shared {
         }
         let (mut sequencer, mut tx) = self.begin_write().await?;
         let ctx = self.context(tx.now());
-        let outcome = create_in(&mut tx, &ctx, table, input, relate).await;
+        let outcome = calls::create_composite(&mut tx, &ctx, table, input, relate).await;
         let kind = rows::event_kind(table, "created");
         self.finish_write(&mut sequencer, tx, kind, outcome).await
     }
