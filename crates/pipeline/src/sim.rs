@@ -444,7 +444,7 @@ impl Packet {
             | Field::ArpTpa
             | Field::TunIpv4Src
             | Field::TunIpv4Dst => Ipv4Addr::from(lo32(v)).to_string(),
-            Field::Metadata => format!("{v:#x}({})", metadata::Decoded(v, u64::MAX)),
+            Field::Metadata => format!("{v:#x}({})", MetadataValue(v)),
             Field::EthType
             | Field::VlanTci
             | Field::VlanVid
@@ -523,7 +523,7 @@ impl fmt::Display for Packet {
                 f,
                 " metadata={:#x}({})",
                 self.metadata,
-                metadata::Decoded(self.metadata, u64::MAX)
+                MetadataValue(self.metadata)
             )?;
         }
         for (n, r) in self.regs.iter().enumerate() {
@@ -535,6 +535,28 @@ impl fmt::Display for Packet {
             write!(f, " pkt_mark={:#x}", self.pkt_mark)?;
         }
         Ok(())
+    }
+}
+
+/// A packet's whole metadata decoded: its type and value (or pair) and the flags it has set,
+/// not every flag it lacks.
+struct MetadataValue(u64);
+
+impl fmt::Display for MetadataValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = self.0;
+        if v == 0 {
+            return f.write_str("none");
+        }
+        let mask = if v & metadata::PAIR_FLAG != 0 {
+            metadata::PAIR_FLAG
+                | metadata::PAIR_FIRST_MASK
+                | metadata::PAIR_SECOND_MASK
+                | (v & metadata::PAIR_FREE_FLAG)
+        } else {
+            metadata::TYPE_MASK | metadata::VALUE_MASK | (v & metadata::FLAGS_MASK)
+        };
+        write!(f, "{}", metadata::Decoded(v, mask))
     }
 }
 
@@ -1197,7 +1219,7 @@ impl fmt::Display for Event {
                 f,
                 "write_metadata:{value:#x}/{mask:#x}({}) => metadata={result:#x}({})",
                 metadata::Decoded(*value, *mask),
-                metadata::Decoded(*result, u64::MAX)
+                MetadataValue(*result)
             ),
             Event::WriteActions(list) => {
                 write!(f, "write_actions({})", openflow::action::Actions(list))
