@@ -36,7 +36,7 @@
 //! flows; learned flows match only traffic from local VMs (`LOCAL`), so a host never bounces
 //! a remote frame to a third host.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::Ipv4Addr;
 
 use model::Id;
@@ -240,10 +240,44 @@ struct Index<'a> {
     iface_macs: BTreeMap<Id, Vec<(Id, MacAddr, Option<Id>)>>,
     /// interface → its IP leases (mac lease, address, network).
     iface_ips: BTreeMap<Id, Vec<(Option<Id>, Ipv4Addr, Id)>>,
+    /// Interfaces with a port on this datapath: interface → (port name, bound to this
+    /// datapath by id rather than to any datapath).
+    local: BTreeMap<Id, (&'a str, bool)>,
+    /// datapath → a host (or patch) interface bound to it.
+    host_of_dp: HashMap<Id, Id>,
 }
 
 impl<'a> Index<'a> {
-    fn new(model: &'a Model) -> Index<'a> {
+    fn new(model: &'a Model, dp: Id) -> Index<'a> {
+        let mut local: BTreeMap<Id, (&'a str, bool)> = BTreeMap::new();
+        let mut elsewhere = HashSet::new();
+        let mut host_of_dp = HashMap::new();
+        for p in model
+            .interface_ports
+            .values()
+            .filter(|p| p.deleted_at().is_none())
+        {
+            match p.datapath_id {
+                Some(d) => {
+                    if matches!(p.interface_mode, InterfaceMode::Host | InterfaceMode::Patch) {
+                        host_of_dp.entry(d).or_insert(p.interface_id);
+                    }
+                    if d == dp {
+                        if let Some(name) = p.port_name.as_deref() {
+                            local.insert(p.interface_id, (name, true));
+                        }
+                    } else {
+                        elsewhere.insert(p.interface_id);
+                    }
+                }
+                None => {
+                    if let Some(name) = p.port_name.as_deref() {
+                        local.entry(p.interface_id).or_insert((name, false));
+                    }
+                }
+            }
+        }
+        local.retain(|iface, (_, here)| *here || !elsewhere.contains(iface));
         let mut iface_macs: BTreeMap<Id, Vec<_>> = BTreeMap::new();
         for lease in model
             .mac_leases
@@ -284,6 +318,8 @@ impl<'a> Index<'a> {
             model,
             iface_macs,
             iface_ips,
+            local,
+            host_of_dp,
         }
     }
 
@@ -302,36 +338,10 @@ impl<'a> Index<'a> {
             .map(|(_, ip, nw)| (*ip, *nw))
     }
 
-    /// The port name an interface has on datapath `dp` (a row for `dp`, else one for any).
-    fn port_name(&self, iface: Id, dp: Id) -> Option<&'a str> {
-        let mut any = None;
-        for p in self.model.interface_ports.values() {
-            if p.interface_id != iface || p.deleted_at().is_some() {
-                continue;
-            }
-            match p.datapath_id {
-                Some(d) if d == dp => return p.port_name.as_deref(),
-                None => any = p.port_name.as_deref(),
-                Some(_) => {}
-            }
-        }
-        any
-    }
-
     /// The host interface of datapath `dp`: the one given, else a host-mode interface bound
     /// to `dp`.
     fn host_interface(&self, given: Option<Id>, dp: Id) -> Option<Id> {
-        given.or_else(|| {
-            self.model
-                .interface_ports
-                .values()
-                .find(|p| {
-                    p.datapath_id == Some(dp)
-                        && p.deleted_at().is_none()
-                        && matches!(p.interface_mode, InterfaceMode::Host | InterfaceMode::Patch)
-                })
-                .map(|p| p.interface_id)
-        })
+        given.or_else(|| self.host_of_dp.get(&dp).copied())
     }
 }
 
@@ -346,7 +356,7 @@ pub fn plan(model: &Model, dpid: u64, ports: &SwitchPorts) -> Plan {
     };
     let dp_id = dp.id();
     plan.datapath_id = Some(dp_id);
-    let ix = Index::new(model);
+    let ix = Index::new(model, dp_id);
     let mut b = Builder {
         flows: FlowSet::new(),
         notes: Vec::new(),
@@ -356,12 +366,14 @@ pub fn plan(model: &Model, dpid: u64, ports: &SwitchPorts) -> Plan {
     // --- local VMs --------------------------------------------------------------------
     let mut attachments: Vec<Attachment> = Vec::new();
     let mut uplinks: BTreeMap<Id, u32> = BTreeMap::new();
-    for iface in model
-        .interfaces
-        .values()
-        .filter(|i| i.deleted_at().is_none())
-    {
-        let id = iface.id();
+    for (&id, &(name, here)) in &ix.local {
+        let Some(iface) = model
+            .interfaces
+            .get(&id)
+            .filter(|i| i.deleted_at().is_none())
+        else {
+            continue;
+        };
         let uuid = iface
             .record_uuid()
             .map(ToString::to_string)
@@ -369,39 +381,15 @@ pub fn plan(model: &Model, dpid: u64, ports: &SwitchPorts) -> Plan {
         match iface.mode {
             InterfaceMode::Vif => {}
             InterfaceMode::Host | InterfaceMode::Patch => {
-                if let Some(no) = ix.port_name(id, dp_id).and_then(|n| ports.number(n)) {
-                    let bound_here = model
-                        .interface_ports
-                        .values()
-                        .any(|p| p.interface_id == id && p.datapath_id == Some(dp_id));
-                    if bound_here {
-                        uplinks.insert(id, no);
-                    }
+                if let (Some(no), true) = (ports.number(name), here) {
+                    uplinks.insert(id, no);
                 }
                 continue;
             }
             _ => continue,
         }
-        let Some(name) = ix.port_name(id, dp_id) else {
-            continue;
-        };
-        let bound_elsewhere = model
-            .interface_ports
-            .values()
-            .any(|p| p.interface_id == id && p.datapath_id.is_some_and(|d| d != dp_id))
-            && !model
-                .interface_ports
-                .values()
-                .any(|p| p.interface_id == id && p.datapath_id == Some(dp_id));
-        if bound_elsewhere {
-            continue;
-        }
         let Some(port) = ports.number(name) else {
-            if model
-                .interface_ports
-                .values()
-                .any(|p| p.interface_id == id && p.datapath_id == Some(dp_id))
-            {
+            if here {
                 b.notes.push(format!(
                     "interface {uuid}: port {name:?} is not on the switch yet; no flows until it appears"
                 ));

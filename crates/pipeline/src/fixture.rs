@@ -4,7 +4,12 @@
 //!
 //! Malformed input (a bad uuid or address literal) panics: this is test scaffolding only.
 
-#![allow(clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::needless_range_loop
+)]
 
 use std::net::Ipv4Addr;
 
@@ -103,7 +108,7 @@ impl Fixture {
             id,
             MacAddress {
                 id,
-                uuid: uuid(ResourceKind::MacAddress, &format!("ma-{id}")),
+                uuid: uuid(ResourceKind::MacAddress, &format!("mac-{id}")),
                 mac_address: mac(text),
                 segment_id: None,
                 created_at: 0,
