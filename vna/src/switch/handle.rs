@@ -370,7 +370,8 @@ impl SwitchHandle {
             .chain(diff.modify.iter().map(|f| (FlowOp::Modify, f)))
             .chain(diff.delete.iter().map(|f| (FlowOp::Delete, f)))
             .collect();
-        if conn.bundles && self.shared.config.use_bundles {
+        let config = &self.shared.config;
+        if conn.bundles && config.use_bundles && ops.len() >= config.min_bundle_flows {
             let mut applied = 0;
             for batch in ops.chunks(self.shared.config.max_bundle_flows.max(1)) {
                 report.bytes += self.apply_bundle(&conn, batch, applied).await?;

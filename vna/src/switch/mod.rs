@@ -83,6 +83,12 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Use ONF bundles for [`SwitchHandle::apply`] when the switch supports them.
     pub use_bundles: bool,
+    /// A diff with fewer flow mods than this goes as plain FLOW_MODs closed by a barrier even
+    /// when the switch has bundles (adds and modifications first, then deletes, so no flow
+    /// that stays right is ever missing; what is lost is all-or-nothing on a rejection).
+    /// A bundle costs one more round trip (about 0.2 ms more on loopback with OVS 3.1), so 0,
+    /// always bundle, is the default.
+    pub min_bundle_flows: usize,
     /// A diff with more flow mods than this is applied as several bundles (each atomic, adds
     /// and modifications before deletes). OVS sets no limit of its own; this bounds what the
     /// switch holds uncommitted.
@@ -104,6 +110,7 @@ impl Default for Config {
             handshake_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
             use_bundles: true,
+            min_bundle_flows: 0,
             max_bundle_flows: 1_000_000,
             write_chunk_bytes: 256 * 1024,
             write_queue: 16,
