@@ -27,5 +27,5 @@ mod vsctl;
 
 pub use error::Error;
 pub use instance::{InstanceConfig, OvsInstance};
-pub use tools::{Tools, ovs_required};
+pub use tools::{Tools, find_program, ovs_required};
 pub use vsctl::{Change, PortInfo, Vsctl, validate_name};

@@ -1,0 +1,275 @@
+//! The harness's plumbing, proven without vna: with a plain split-horizon learning switch on
+//! every br0 (what vna's pipeline replaces), VMs on host1 reach VMs on host2 over the shared
+//! underlay L2 (the MAC2MAC path: patch port, brphys, underlay bridge) and VMs on host3 over a
+//! GRE port pair through the router. Teardown leaves no namespace and no process behind.
+
+// A test fails by panicking.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+use integration::layout::{BRIDGE, HOST_OFPORT};
+use integration::{Datacenter, Host, Layout, Options, netns, process};
+
+/// Each VM gets 10.9.0.N/24 (N from its name), one flat test network without vna.
+fn flat_layout() -> Layout {
+    let mut layout = Layout::standard();
+    for (index, vm) in (1u8..).zip(layout.vms.iter_mut()) {
+        vm.ip = Some((vm_ip(index), 24));
+    }
+    layout
+}
+
+fn vm_ip(index: u8) -> Ipv4Addr {
+    Ipv4Addr::new(10, 9, 0, index)
+}
+
+/// A learning switch that never sends what came from the underlay or a tunnel back out to
+/// the underlay or a tunnel: broadcasts from VMs go everywhere (NORMAL), frames from the uplink
+/// patch or a GRE port go to the host's VMs only. Plain NORMAL everywhere would loop: a
+/// broadcast from brphys would come back in through the patch and leave through the GRE port.
+fn install_split_horizon_switch(dc: &Datacenter, host: &Host) {
+    let vifs: Vec<String> = dc
+        .layout()
+        .vms_of(&host.spec().name)
+        .map(|vm| format!("output:{}", vm.ofport))
+        .collect();
+    let to_vms = vifs.join(",");
+    let mut flows = vec![
+        "priority=0,actions=NORMAL".to_owned(),
+        format!("priority=10,in_port={HOST_OFPORT},actions={to_vms}"),
+    ];
+    for port in host.vsctl().list_ports(BRIDGE).unwrap() {
+        if port.port_type == "gre" {
+            let ofport = port.ofport.expect("a GRE port without an OpenFlow number");
+            flows.push(format!("priority=10,in_port={ofport},actions={to_vms}"));
+        }
+    }
+    for flow in flows {
+        host.ofctl("add-flow", &[&flow]).unwrap();
+    }
+}
+
+fn add_gre_pair(dc: &Datacenter, a: &str, b: &str) {
+    let host_a = dc.host(a).unwrap();
+    let host_b = dc.host(b).unwrap();
+    let (ip_a, ip_b) = (host_a.spec().underlay_ip, host_b.spec().underlay_ip);
+    let name = |host: &Host| format!("t-h{}", host.spec().index);
+    host_a
+        .vsctl()
+        .ensure_gre_port(BRIDGE, &name(host_b), ip_b, None)
+        .unwrap();
+    host_b
+        .vsctl()
+        .ensure_gre_port(BRIDGE, &name(host_a), ip_a, None)
+        .unwrap();
+}
+
+/// Bytes the router forwarded out of its leg on `interface`.
+fn router_tx_packets(dc: &Datacenter, interface: &str) -> u64 {
+    let path = format!("/sys/class/net/{interface}/statistics/tx_packets");
+    let out = integration::exec::run(&integration::exec::in_netns(
+        &dc.router_netns(),
+        &["cat", &path],
+    ))
+    .unwrap();
+    out.trim().parse().unwrap()
+}
+
+#[test]
+fn vms_reach_each_other_over_the_shared_underlay_and_over_gre_through_the_router() {
+    let Some(tools) = integration::require().unwrap() else {
+        return;
+    };
+    let dc = Datacenter::build(
+        &tools,
+        Options {
+            layout: flat_layout(),
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let prefix = format!("{}-", dc.prefix());
+    let pids = dc.pids();
+    assert_eq!(pids.len(), 6, "two daemons per host");
+
+    // br0 is fail-mode=secure with no controller running: it forwards nothing.
+    assert!(!dc.reaches("vm1", vm_ip(3), Duration::from_secs(1)).unwrap());
+
+    add_gre_pair(&dc, "host1", "host3");
+    for host in dc.hosts() {
+        install_split_horizon_switch(&dc, host);
+    }
+
+    // MAC2MAC-like: host1 and host2 share underlay A; no encapsulation, no router.
+    assert!(
+        dc.reaches("vm1", vm_ip(3), Duration::from_secs(10))
+            .unwrap()
+    );
+    assert!(
+        dc.reaches("vm4", vm_ip(2), Duration::from_secs(10))
+            .unwrap()
+    );
+    assert_eq!(
+        dc.ping("vm1", vm_ip(4), 3, Duration::from_secs(10))
+            .unwrap(),
+        3
+    );
+
+    // GRE: host3 is on underlay B; the tunnel packets cross the router.
+    let routed_before = router_tx_packets(&dc, "eth-b");
+    assert!(
+        dc.reaches("vm1", vm_ip(5), Duration::from_secs(10))
+            .unwrap()
+    );
+    assert_eq!(
+        dc.ping("vm2", vm_ip(6), 3, Duration::from_secs(10))
+            .unwrap(),
+        3
+    );
+    assert!(
+        router_tx_packets(&dc, "eth-b") >= routed_before + 4,
+        "the GRE traffic did not go through the router"
+    );
+    // host2 has no tunnel to host3: nothing connects them.
+    assert!(!dc.reaches("vm3", vm_ip(5), Duration::from_secs(1)).unwrap());
+
+    dc.teardown().unwrap();
+    assert_eq!(netns::list(&prefix), Vec::<String>::new());
+    for pid in pids {
+        assert!(
+            !ovs::pid::is_running(pid),
+            "pid {pid} survived the teardown"
+        );
+    }
+}
+
+#[test]
+fn a_continuous_ping_counts_no_loss_on_a_quiet_path() {
+    let Some(tools) = integration::require().unwrap() else {
+        return;
+    };
+    let dc = Datacenter::build(
+        &tools,
+        Options {
+            layout: flat_layout(),
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    for host in dc.hosts() {
+        install_split_horizon_switch(&dc, host);
+    }
+    assert!(
+        dc.reaches("vm1", vm_ip(3), Duration::from_secs(10))
+            .unwrap()
+    );
+    let stream = dc
+        .ping_stream("vm1", vm_ip(3), Duration::from_millis(10))
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    let stats = stream.stop().unwrap();
+    assert!(stats.transmitted >= 50, "{stats:?}");
+    assert_eq!(stats.lost, 0, "{stats:?}");
+}
+
+#[test]
+fn processes_run_in_namespaces_and_a_kept_datacenter_is_torn_down_from_its_directory() {
+    let Some(tools) = integration::require().unwrap() else {
+        return;
+    };
+    let mut dc = Datacenter::build(
+        &tools,
+        Options {
+            keepable: true,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let prefix = format!("{}-", dc.prefix());
+    let host1 = dc.host("host1").unwrap();
+    let netns = host1.netns().to_owned();
+    let env = host1.vna_env();
+    assert!(env.contains(&("VNA_NODE_ID".to_owned(), "vna1".to_owned())));
+    assert!(
+        host1
+            .vna_config_toml()
+            .contains("rpc_endpoint = \"tcp://203.0.113.254:9102\"")
+    );
+
+    // A process sees the host's namespace and the environment it was given.
+    let shell = dc
+        .spawn(
+            "probe",
+            Some(&netns),
+            &[
+                "sh",
+                "-c",
+                "ip -br addr show brphys; echo \"db=$VNA_OVSDB\"; exec sleep 600",
+            ],
+            &env,
+        )
+        .unwrap();
+    let pid = shell.pid();
+    let log = shell.log_path().to_owned();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("db=")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the probe wrote nothing"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("192.0.2.1/24"), "{text}");
+    assert!(text.contains("db=unix:"), "{text}");
+
+    // The management network reaches every host, plain Linux, no OVS in the way.
+    for host in ["host1", "host2", "host3"] {
+        let ip = dc.host(host).unwrap().spec().mgmt_ip.to_string();
+        let out = integration::exec::run(&integration::exec::in_netns(
+            &dc.mgmt_netns(),
+            &["ping", "-c", "1", "-w", "5", &ip],
+        ))
+        .unwrap();
+        assert!(out.contains("1 received"), "{out}");
+    }
+
+    // A thread can open sockets inside a namespace.
+    let bound = netns::run_in(&dc.mgmt_netns(), || {
+        std::net::TcpListener::bind((layout_mgmt_ip(), 0)).is_ok()
+    })
+    .unwrap();
+    assert!(bound);
+    assert!(std::net::TcpListener::bind((layout_mgmt_ip(), 0)).is_err());
+
+    let mut pids = dc.pids();
+    pids.push(pid);
+    let dir = dc.keep().unwrap();
+    assert!(pids.iter().all(|&pid| ovs::pid::is_running(pid)));
+    assert!(!netns::list(&prefix).is_empty());
+
+    integration::teardown_kept(&tools, &dir).unwrap();
+    assert_eq!(netns::list(&prefix), Vec::<String>::new());
+    for pid in pids {
+        assert!(
+            !ovs::pid::is_running(pid),
+            "pid {pid} survived the teardown"
+        );
+    }
+    assert!(!dir.exists());
+    let _ = process::STOP_GRACE;
+}
+
+fn layout_mgmt_ip() -> Ipv4Addr {
+    integration::layout::MGMT_SERVER_IP
+}
