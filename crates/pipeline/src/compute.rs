@@ -32,8 +32,8 @@
 //!
 //! Deviations from the original, for a reason: multicast (not only broadcast) is flooded, so
 //! IPv6 neighbour discovery would work on segments; unknown unicast from a local VM is sent to
-//! the remote hosts instead of dropped, so traffic survives a switch that lost its learned
-//! flows; learned flows match only traffic from local VMs (`LOCAL`), so a host never bounces
+//! the GRE peers instead of dropped, so traffic over GRE survives a switch that lost its
+//! learned flows; learned flows match only traffic from local VMs (`LOCAL`), so a host never bounces
 //! a remote frame to a third host.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -1001,15 +1001,14 @@ impl Builder {
             }
             self.add(Flow::new(FLOOD_SEGMENT, 1, c, is_d.clone()).instruction(apply(acts)));
         }
-        // Unknown unicast from a local VM: once to every remote host.
-        let mut acts = Vec::new();
-        let uplinks: BTreeSet<u32> = mac2mac.iter().map(|(u, _)| *u).collect();
-        acts.extend(uplinks.into_iter().map(output));
+        // Unknown unicast from a local VM: to the GRE peers, whose tunnel key names the
+        // network, so the receiver delivers it only within it. Not raw over MAC2MAC, where the
+        // receiver knows the network only by the destination MAC: a VM could otherwise reach a
+        // VM of another network on another host by naming its MAC. MAC2MAC peers are reached
+        // through learned flows, as in the original.
         if !gre_ports.is_empty() {
-            acts.push(set_tun);
+            let mut acts = vec![set_tun];
             acts.extend(gre_ports.iter().map(|p| output(*p)));
-        }
-        if !acts.is_empty() {
             self.add(
                 Flow::new(
                     d.mac_lookup(),
