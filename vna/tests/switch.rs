@@ -282,6 +282,27 @@ async fn apply_converges_with(config: Config) {
         );
     }
 
+    // A packet from interface 0 runs through the learn action: OVS learns a flow into table 43
+    // with the dynamic cookie flag.
+    ovs.add_internal_port("br0", "p1", 1);
+    let mut frame = "ffffffffffff52540000000088b5".to_owned();
+    frame.push_str(&"00".repeat(46));
+    ovs.appctl(&["netdev-dummy/receive", "p1", &frame]);
+    let learned_by_ovs = within("OVS to learn a flow", async {
+        loop {
+            let flows = sw.read_flows().await.unwrap();
+            if let Some(f) = flows
+                .flows()
+                .find(|f| f.table == 43 && f.is_dynamic() && f.priority == 35)
+            {
+                return f.clone();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert!(diff(&sw.read_flows().await.unwrap(), &desired).is_empty());
+
     // Change the outputs, drop a third of the interfaces, add new ones.
     let mut second: FlowSet = pipeline_flows(n, 1)
         .flows()
@@ -307,12 +328,19 @@ async fn apply_converges_with(config: Config) {
         "{report:?}"
     );
     let installed = sw.read_flows().await.unwrap();
-    assert_eq!(installed.len(), second.len() + 1);
+    assert_eq!(installed.len(), second.len() + 2);
     assert!(
-        installed.flows().any(|f| f.is_dynamic() && f.table == 43),
+        installed
+            .flows()
+            .any(|f| f.is_dynamic() && f.match_.canonical() == learned_by_ovs.match_.canonical()),
         "the learned flow was touched"
     );
-    assert_eq!(dump_lines(&ovs).len(), second.len() + 1);
+    assert_eq!(
+        installed.flows().filter(|f| f.is_dynamic()).count(),
+        2,
+        "a learned flow was touched"
+    );
+    assert_eq!(dump_lines(&ovs).len(), second.len() + 2);
     // Nothing left to do.
     assert_eq!(sw.apply(&diff(&installed, &second)).await.unwrap().added, 0);
 }
