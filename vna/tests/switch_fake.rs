@@ -264,6 +264,20 @@ async fn a_flood_of_packet_ins_is_dropped_for_a_slow_reader_and_counted() {
     assert_eq!(last_cookie, n - 1);
     assert_eq!(events.lost(), lost);
 
+    // The switch's own ECHO_REQUEST is answered with its xid and payload.
+    wire.send(Message::new(77, MessageBody::EchoRequest(b"hi".to_vec())))
+        .await
+        .unwrap();
+    let reply = within("an echo reply", wire.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        reply,
+        Message::new(77, MessageBody::EchoReply(b"hi".to_vec()))
+    );
+
     // PACKET_OUT reaches the switch.
     sw.packet_out(
         1,

@@ -35,6 +35,9 @@ const BULK_WRITE: usize = 32 * 1024;
 /// Bundle id of the handshake's probe; applies count up from 1.
 const PROBE_BUNDLE_ID: u32 = 0xffff_fff0;
 
+/// Why a connection ended when vna closed it (replaced, or vna shutting down).
+pub(crate) const CLOSED_BY_VNA: &str = "closed by vna";
+
 /// Why a wait on the connection ended without an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Closed;
@@ -541,7 +544,7 @@ async fn read_loop(
     let mut last_echo_ms: Option<u64> = None;
     loop {
         let item = tokio::select! {
-            _ = conn.closed.cancelled() => return "closed by vna".into(),
+            _ = conn.closed.cancelled() => return CLOSED_BY_VNA.into(),
             _ = tick.tick() => {
                 let now = conn.now_ms();
                 let rx = conn.last_rx_ms.load(Ordering::Relaxed);

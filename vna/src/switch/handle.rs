@@ -17,7 +17,7 @@ use pipeline::{Flow, FlowDiff, FlowSet};
 use tokio::sync::{Mutex as AsyncMutex, broadcast, watch};
 use tracing::{debug, info, warn};
 
-use super::conn::{Batch, Closed, Conn, short};
+use super::conn::{Batch, CLOSED_BY_VNA, Closed, Conn, short};
 use super::error::{Dpid, FlowOp, RejectedFlow, SwitchError};
 use super::ports::PortTable;
 use super::{Config, SwitchEvent};
@@ -96,7 +96,11 @@ impl Shared {
             is
         };
         if was_current {
-            warn!(dpid = %Dpid(self.dpid), peer = %conn.peer, "switch disconnected: {reason}");
+            if reason == CLOSED_BY_VNA {
+                info!(dpid = %Dpid(self.dpid), peer = %conn.peer, "switch disconnected: {reason}");
+            } else {
+                warn!(dpid = %Dpid(self.dpid), peer = %conn.peer, "switch disconnected: {reason}");
+            }
             self.connected.send_replace(false);
             let _ = self.events.send(SwitchEvent::Disconnected(self.dpid));
         } else {
@@ -208,6 +212,13 @@ impl Events {
     /// Events this subscriber lost by falling behind, in all.
     pub fn lost(&self) -> u64 {
         self.lost
+    }
+
+    /// The events as a [`futures::Stream`] (for `select!` loops and combinators).
+    pub fn into_stream(self) -> impl futures::Stream<Item = SwitchEvent> + Send + Unpin {
+        Box::pin(futures::stream::unfold(self, |mut events| async move {
+            events.next().await.map(|e| (e, events))
+        }))
     }
 }
 

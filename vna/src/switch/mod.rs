@@ -97,7 +97,8 @@ pub struct Config {
     pub write_chunk_bytes: usize,
     /// Encoded buffers waiting for the socket; a writer that is ahead waits (back-pressure).
     pub write_queue: usize,
-    /// Events kept for a subscriber that has not read them yet.
+    /// Events kept for a subscriber that has not read them yet (the ring holds this many
+    /// PACKET_INs at most: about 1.5 MB of 1500-byte frames at the default).
     pub event_capacity: usize,
 }
 
@@ -114,7 +115,7 @@ impl Default for Config {
             max_bundle_flows: 1_000_000,
             write_chunk_bytes: 256 * 1024,
             write_queue: 16,
-            event_capacity: 4096,
+            event_capacity: 1024,
         }
     }
 }
