@@ -215,6 +215,16 @@ async fn handshake_gives_the_dpid_and_ports_and_port_status_updates_them() {
         want_mac.trim().trim_matches('"')
     );
 
+    // Administratively down: a PORT_STATUS MODIFY with the new config.
+    ovs.ofctl(&["mod-port", &ovs.mgmt_target("br0"), "p1", "down"]);
+    next_event(&mut events, "PORT_STATUS modifying p1", |e| {
+        matches!(e, SwitchEvent::PortStatus { change: PortChange::Modified, port } if port.name == "p1")
+    })
+    .await;
+    let p1 = sw.ports().borrow().by_name("p1").cloned().unwrap();
+    assert_ne!(p1.config & openflow::port::config::PORT_DOWN, 0);
+    assert!(!p1.is_live());
+
     ovs.vsctl(&["del-port", "br0", "p1"]);
     next_event(&mut events, "PORT_STATUS deleting p1", |e| {
         matches!(e, SwitchEvent::PortStatus { change: PortChange::Deleted, port } if port.name == "p1")
@@ -245,6 +255,7 @@ async fn converge(sw: &SwitchHandle, desired: &FlowSet) -> vna::switch::ApplyRep
 
 async fn apply_converges_with(config: Config) {
     let bundles = config.use_bundles;
+    let config_max = config.max_bundle_flows;
     let Some(Setup {
         ovs,
         sw,
@@ -262,7 +273,15 @@ async fn apply_converges_with(config: Config) {
     let desired = pipeline_flows(n, 0);
     let report = converge(&sw, &desired).await;
     assert_eq!(report.added, desired.len());
-    assert_eq!(report.bundles, usize::from(bundles));
+    let per_bundle = if bundles { config_max } else { usize::MAX };
+    assert_eq!(
+        report.bundles,
+        if bundles {
+            desired.len().div_ceil(per_bundle)
+        } else {
+            0
+        }
+    );
     let lines = dump_lines(&ovs);
     assert_eq!(lines.len(), desired.len() + 1, "{}", lines.join("\n"));
     for expected in [
@@ -348,6 +367,15 @@ async fn apply_converges_with(config: Config) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn apply_converges_in_bundles_and_leaves_learned_flows_alone() {
     apply_converges_with(Config::default()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_converges_with_a_large_diff_split_into_several_bundles() {
+    apply_converges_with(Config {
+        max_bundle_flows: 500,
+        ..Config::default()
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
