@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::exec::{self, Output, in_netns};
 use crate::layout::{
     BRIDGE, CONTROLLER, CONTROLLER_MAX_BACKOFF_MS, HOST_OFPORT, HOST_PORT, HostSpec, Layout,
-    MGMT_IF, MGMT_PREFIX_LEN, MGMT_SERVER_IP, UNDERLAY_BRIDGE, UNDERLAY_PATCH_PORT, UPLINK,
-    Underlay, VM_IF, VmSpec,
+    MGMT_IF, MGMT_PREFIX_LEN, MGMT_SERVER_IP, UNDERLAY_BRIDGE, UNDERLAY_MTU, UNDERLAY_PATCH_PORT,
+    UPLINK, Underlay, VM_IF, VmSpec,
 };
 use crate::netns;
 use crate::ping::{self, PingStream};
@@ -489,6 +489,7 @@ impl Datacenter {
             self.create_netns(name)?;
         }
         let ip = |args: &[&str]| exec::run(&[&["ip"][..], args].concat()).map(|_| ());
+        let mtu = UNDERLAY_MTU.to_string();
         for segment in Underlay::ALL {
             let bridge = segment.bridge();
             ip(&["-n", &underlay, "link", "add", bridge, "type", "bridge"])?;
@@ -500,7 +501,10 @@ impl Datacenter {
                 "-n", &underlay, "link", "add", leg, "type", "veth", "peer", "name", router_if,
                 "netns", &router,
             ])?;
-            ip(&["-n", &underlay, "link", "set", leg, "master", bridge, "up"])?;
+            ip(&[
+                "-n", &underlay, "link", "set", leg, "mtu", &mtu, "master", bridge, "up",
+            ])?;
+            ip(&["-n", &router, "link", "set", router_if, "mtu", &mtu])?;
             let address = format!("{}/{}", segment.router_ip(), segment.prefix_len());
             ip(&["-n", &router, "addr", "add", &address, "dev", router_if])?;
             ip(&["-n", &router, "link", "set", router_if, "up"])?;
@@ -522,6 +526,7 @@ impl Datacenter {
         let mgmt = self.mgmt_netns();
         let ip = |args: &[&str]| exec::run(&[&["ip"][..], args].concat()).map(|_| ());
         let leg = format!("h{}", spec.index);
+        let mtu = UNDERLAY_MTU.to_string();
 
         ip(&[
             "-n", &underlay, "link", "add", &leg, "type", "veth", "peer", "name", UPLINK, "netns",
@@ -533,11 +538,13 @@ impl Datacenter {
             "link",
             "set",
             &leg,
+            "mtu",
+            &mtu,
             "master",
             spec.underlay.bridge(),
             "up",
         ])?;
-        ip(&["-n", &host, "link", "set", UPLINK, "up"])?;
+        ip(&["-n", &host, "link", "set", UPLINK, "mtu", &mtu, "up"])?;
         // The uplink is OVS's port, but the kernel still sees its frames: without this it
         // answers ARP for the host IP with the veth's own MAC, and the router sends the
         // host's traffic (GRE included) to a MAC brphys does not own.
@@ -576,6 +583,7 @@ impl Datacenter {
             .controller_max_backoff_ms(CONTROLLER_MAX_BACKOFF_MS);
         let hwaddr = format!("other-config:hwaddr={}", spec.host_mac);
         let peer_of_patch = format!("options:peer={HOST_PORT}");
+        let mtu_request = format!("mtu_request={UNDERLAY_MTU}");
         vsctl.run(&[
             "add-br",
             UNDERLAY_BRIDGE,
@@ -600,6 +608,11 @@ impl Datacenter {
             UNDERLAY_PATCH_PORT,
             "type=patch",
             &peer_of_patch,
+            "--",
+            "set",
+            "interface",
+            UNDERLAY_BRIDGE,
+            &mtu_request,
         ])?;
         vsctl.ensure_bridge(BRIDGE, Some(spec.dpid), CONTROLLER)?;
         let peer_of_host = format!("options:peer={UNDERLAY_PATCH_PORT}");
@@ -648,6 +661,10 @@ impl Datacenter {
         ip(&["-n", &host_ns, "link", "set", &spec.port, "up"])?;
         ip(&["-n", &vm, "link", "set", VM_IF, "address", &spec.mac])?;
         ip(&["-n", &vm, "link", "set", VM_IF, "up"])?;
+        // A veth hands TCP and UDP packets over with the checksum left to the hardware; OVS's
+        // userspace datapath reads them with AF_PACKET and forwards them unfinished, and the
+        // receiver drops them (TcpInCsumErrors). Ping works either way; TCP and UDP need this.
+        exec::run(&in_netns(&vm, &["ethtool", "-K", VM_IF, "tx", "off"]))?;
         if let Some((address, len)) = spec.ip {
             let address = format!("{address}/{len}");
             ip(&["-n", &vm, "addr", "add", &address, "dev", VM_IF])?;

@@ -24,6 +24,10 @@ pub const VM_IF: &str = "eth0";
 pub const CONTROLLER: &str = "tcp:127.0.0.1:6633";
 /// br0's controller reconnect back-off (ms), so the switch finds a restarted vna quickly.
 pub const CONTROLLER_MAX_BACKOFF_MS: u32 = 1000;
+/// MTU of every underlay link (uplinks, underlay bridges, router legs, `brphys`): room for a
+/// VM's 1500-byte frame plus GRE's 38 bytes of outer Ethernet, IPv4 and GRE-with-key headers,
+/// as a jumbo-frame underlay gives real hypervisors. VMs keep 1500.
+pub const UNDERLAY_MTU: u32 = 1600;
 /// OpenFlow port number of [`HOST_PORT`] on br0.
 pub const HOST_OFPORT: u32 = 1;
 /// The management network (TEST-NET-3): the management namespace is `.254`, host N is `.N`.

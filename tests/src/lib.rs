@@ -14,7 +14,7 @@
 //! started and deletes its namespaces; [`Datacenter::keep`] leaves it running for the sandbox
 //! and [`teardown_kept`] (`vnet-dc down DIR`) removes it later.
 //!
-//! Needs root, Open vSwitch, iproute2 and ping. [`require`] applies the project's rule: when
+//! Needs root, Open vSwitch, iproute2, ping and ethtool. [`require`] applies the project's rule: when
 //! something is missing, fail if `VNET_REQUIRE_OVS` or `CI` is set, else skip with a note.
 //! Traffic stays inside the namespaces it creates.
 
@@ -41,7 +41,7 @@ pub use ping::{PingStats, PingStream};
 pub use process::Process;
 
 /// Programs the harness runs besides Open vSwitch.
-const PROGRAMS: &[&str] = &["ip", "ping", "sysctl"];
+const PROGRAMS: &[&str] = &["ip", "ping", "sysctl", "ethtool"];
 
 /// What the harness needs, checked: the Open vSwitch tools when everything is there; `Ok(None)`
 /// after a note on stderr when something is missing and the test should skip; an error when

@@ -11,11 +11,12 @@
     clippy::indexing_slicing
 )]
 
-use std::net::Ipv4Addr;
-use std::time::Duration;
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::time::{Duration, Instant};
 
 use integration::layout::{BRIDGE, HOST_OFPORT};
-use integration::{Datacenter, Host, Layout, Options, netns, process};
+use integration::{Datacenter, Host, Layout, Options, netns};
 
 /// Each VM gets 10.9.0.N/24 (N from its name), one flat test network without vna.
 fn flat_layout() -> Layout {
@@ -69,6 +70,47 @@ fn add_gre_pair(dc: &Datacenter, a: &str, b: &str) {
         .vsctl()
         .ensure_gre_port(BRIDGE, &name(host_a), ip_a, None)
         .unwrap();
+}
+
+/// Sends `bytes` bytes over TCP from VM `from` to a listener in VM `to` at `to_ip` and returns
+/// how many arrived. Both ends are sockets of this test process, opened inside the VMs'
+/// namespaces: no helper program, full-size segments (so checksums and MTU both matter).
+fn tcp_transfer(dc: &Datacenter, from: &str, to: &str, to_ip: Ipv4Addr, bytes: usize) -> usize {
+    let listener = netns::run_in(&dc.vm_netns(to).unwrap(), move || {
+        TcpListener::bind((to_ip, 0))
+    })
+    .unwrap()
+    .unwrap();
+    let address = SocketAddr::from((to_ip, listener.local_addr().unwrap().port()));
+    listener.set_nonblocking(true).unwrap();
+    let receiver = std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut stream = loop {
+            match listener.accept() {
+                Ok((stream, _)) => break stream,
+                Err(_) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(error) => panic!("no connection: {error}"),
+            }
+        };
+        stream.set_nonblocking(false).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let mut received = Vec::new();
+        let _ = stream.read_to_end(&mut received);
+        received.len()
+    });
+    netns::run_in(&dc.vm_netns(from).unwrap(), move || {
+        let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(10))?;
+        stream.set_write_timeout(Some(Duration::from_secs(20)))?;
+        stream.write_all(&vec![0x5a; bytes])?;
+        stream.shutdown(std::net::Shutdown::Write)
+    })
+    .unwrap()
+    .unwrap();
+    receiver.join().unwrap()
 }
 
 /// Bytes the router forwarded out of its leg on `interface`.
@@ -137,6 +179,11 @@ fn vms_reach_each_other_over_the_shared_underlay_and_over_gre_through_the_router
         router_tx_packets(&dc, "eth-b") >= routed_before + 4,
         "the GRE traffic did not go through the router"
     );
+    // Full-size TCP segments arrive intact both ways: checksums are complete (VM NICs have
+    // transmit offload off) and GRE fits in the underlay's MTU.
+    assert_eq!(tcp_transfer(&dc, "vm1", "vm4", vm_ip(4), 1 << 20), 1 << 20);
+    assert_eq!(tcp_transfer(&dc, "vm6", "vm2", vm_ip(2), 1 << 20), 1 << 20);
+
     // host2 has no tunnel to host3: nothing connects them.
     assert!(!dc.reaches("vm3", vm_ip(5), Duration::from_secs(1)).unwrap());
 
@@ -267,7 +314,6 @@ fn processes_run_in_namespaces_and_a_kept_datacenter_is_torn_down_from_its_direc
         );
     }
     assert!(!dir.exists());
-    let _ = process::STOP_GRACE;
 }
 
 fn layout_mgmt_ip() -> Ipv4Addr {
