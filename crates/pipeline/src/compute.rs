@@ -36,7 +36,7 @@
 //! learned flows; learned flows match only traffic from local VMs (`LOCAL`), so a host never bounces
 //! a remote frame to a third host.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
 use model::Id;
@@ -234,93 +234,84 @@ struct LocalDp {
     mac: MacAddr,
 }
 
+/// Lookups over the model for one datapath, through the model's reverse indexes.
 struct Index<'a> {
     model: &'a Model,
-    /// interface → its MAC leases (lease id, MAC, segment of the address).
-    iface_macs: BTreeMap<Id, Vec<(Id, MacAddr, Option<Id>)>>,
-    /// interface → its IP leases (mac lease, address, network).
-    iface_ips: BTreeMap<Id, Vec<(Option<Id>, Ipv4Addr, Id)>>,
     /// Interfaces with a port on this datapath: interface → (port name, bound to this
     /// datapath by id rather than to any datapath).
     local: BTreeMap<Id, (&'a str, bool)>,
-    /// datapath → a host (or patch) interface bound to it.
-    host_of_dp: HashMap<Id, Id>,
 }
 
 impl<'a> Index<'a> {
     fn new(model: &'a Model, dp: Id) -> Index<'a> {
+        let ports = |key: Option<Id>| {
+            model
+                .index
+                .ports_by_datapath
+                .get(&key)
+                .into_iter()
+                .flatten()
+                .filter_map(|id| model.interface_ports.get(id))
+                .filter(|p| p.deleted_at().is_none())
+        };
         let mut local: BTreeMap<Id, (&'a str, bool)> = BTreeMap::new();
-        let mut elsewhere = HashSet::new();
-        let mut host_of_dp = HashMap::new();
-        for p in model
-            .interface_ports
-            .values()
-            .filter(|p| p.deleted_at().is_none())
-        {
-            match p.datapath_id {
-                Some(d) => {
-                    if matches!(p.interface_mode, InterfaceMode::Host | InterfaceMode::Patch) {
-                        host_of_dp.entry(d).or_insert(p.interface_id);
-                    }
-                    if d == dp {
-                        if let Some(name) = p.port_name.as_deref() {
-                            local.insert(p.interface_id, (name, true));
-                        }
-                    } else {
-                        elsewhere.insert(p.interface_id);
-                    }
-                }
-                None => {
-                    if let Some(name) = p.port_name.as_deref() {
-                        local.entry(p.interface_id).or_insert((name, false));
-                    }
-                }
+        for p in ports(Some(dp)) {
+            if let Some(name) = p.port_name.as_deref() {
+                local.insert(p.interface_id, (name, true));
             }
         }
-        local.retain(|iface, (_, here)| *here || !elsewhere.contains(iface));
-        let mut iface_macs: BTreeMap<Id, Vec<_>> = BTreeMap::new();
-        for lease in model
-            .mac_leases
-            .values()
-            .filter(|l| l.deleted_at().is_none())
-        {
-            let (Some(iface), Some(addr)) = (
-                lease.interface_id,
-                model.mac_addresses.get(&lease.mac_address_id),
-            ) else {
+        for p in ports(None) {
+            let Some(name) = p.port_name.as_deref() else {
                 continue;
             };
-            let mac = MacAddr(addr.mac_address.octets());
-            iface_macs
-                .entry(iface)
-                .or_default()
-                .push((lease.id(), mac, addr.segment_id));
+            // Bound to "any datapath" unless another row binds it to a particular other one.
+            let elsewhere = model
+                .index
+                .ports_by_interface
+                .get(&p.interface_id)
+                .into_iter()
+                .flatten()
+                .filter_map(|id| model.interface_ports.get(id))
+                .any(|q| q.datapath_id.is_some_and(|d| d != dp));
+            if !elsewhere {
+                local.entry(p.interface_id).or_insert((name, false));
+            }
         }
-        let mut iface_ips: BTreeMap<Id, Vec<_>> = BTreeMap::new();
-        for lease in model
-            .ip_leases
-            .values()
+        Index { model, local }
+    }
+
+    /// An interface's MAC leases: (lease id, MAC, segment of the address).
+    fn macs(&self, iface: Id) -> Vec<(Id, MacAddr, Option<Id>)> {
+        let m = self.model;
+        m.index
+            .mac_leases_by_interface
+            .get(&iface)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| m.mac_leases.get(id))
             .filter(|l| l.deleted_at().is_none())
-        {
-            let (Some(iface), Some(addr)) = (
-                lease.interface_id,
-                model.ip_addresses.get(&lease.ip_address_id),
-            ) else {
-                continue;
-            };
-            iface_ips.entry(iface).or_default().push((
-                lease.mac_lease_id,
-                addr.ipv4_address,
-                addr.network_id,
-            ));
-        }
-        Index {
-            model,
-            iface_macs,
-            iface_ips,
-            local,
-            host_of_dp,
-        }
+            .filter_map(|l| {
+                let a = m.mac_addresses.get(&l.mac_address_id)?;
+                Some((l.id(), MacAddr(a.mac_address.octets()), a.segment_id))
+            })
+            .collect()
+    }
+
+    /// An interface's IP leases: (MAC lease, address, network).
+    fn ips(&self, iface: Id) -> Vec<(Option<Id>, Ipv4Addr, Id)> {
+        let m = self.model;
+        m.index
+            .ip_leases_by_interface
+            .get(&iface)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| m.ip_leases.get(id))
+            .filter(|l| l.deleted_at().is_none())
+            .filter_map(|l| {
+                let a = m.ip_addresses.get(&l.ip_address_id)?;
+                Some((l.mac_lease_id, a.ipv4_address, a.network_id))
+            })
+            .collect()
     }
 
     fn mac(&self, mac_address_id: Id) -> Option<MacAddr> {
@@ -332,16 +323,23 @@ impl<'a> Index<'a> {
 
     /// The first IP lease of an interface: (address, network).
     fn first_ip(&self, iface: Id) -> Option<(Ipv4Addr, Id)> {
-        self.iface_ips
-            .get(&iface)
-            .and_then(|v| v.first())
-            .map(|(_, ip, nw)| (*ip, *nw))
+        self.ips(iface).first().map(|(_, ip, nw)| (*ip, *nw))
     }
 
     /// The host interface of datapath `dp`: the one given, else a host-mode interface bound
     /// to `dp`.
     fn host_interface(&self, given: Option<Id>, dp: Id) -> Option<Id> {
-        given.or_else(|| self.host_of_dp.get(&dp).copied())
+        given.or_else(|| {
+            self.model
+                .index
+                .ports_by_datapath
+                .get(&Some(dp))
+                .into_iter()
+                .flatten()
+                .filter_map(|id| self.model.interface_ports.get(id))
+                .find(|p| matches!(p.interface_mode, InterfaceMode::Host | InterfaceMode::Patch))
+                .map(|p| p.interface_id)
+        })
     }
 }
 
@@ -396,14 +394,14 @@ pub fn plan(model: &Model, dpid: u64, ports: &SwitchPorts) -> Plan {
             }
             continue;
         };
-        let macs = ix.iface_macs.get(&id).cloned().unwrap_or_default();
+        let macs = ix.macs(id);
         if macs.is_empty() {
             b.notes.push(format!(
                 "interface {uuid}: no MAC lease; its port {name:?} gets no flows"
             ));
         }
         b.vif_port(id, port);
-        let ips = ix.iface_ips.get(&id).cloned().unwrap_or_default();
+        let ips = ix.ips(id);
         for (lease_id, mac, _) in &macs {
             for (_, ip, nw) in ips
                 .iter()
@@ -427,9 +425,13 @@ pub fn plan(model: &Model, dpid: u64, ports: &SwitchPorts) -> Plan {
             }
         }
         for is in model
-            .interface_segments
-            .values()
-            .filter(|s| s.interface_id == id && s.deleted_at().is_none())
+            .index
+            .interface_segments_by_interface
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .filter_map(|sid| model.interface_segments.get(sid))
+            .filter(|s| s.deleted_at().is_none())
         {
             if !model.segments.contains_key(&is.segment_id) {
                 continue;
@@ -452,33 +454,54 @@ pub fn plan(model: &Model, dpid: u64, ports: &SwitchPorts) -> Plan {
     // (domain, local row, remote rows): (row id, datapath, interface, mac address id)
     type DpRow = (Id, Id, Option<Id>, Id);
     let mut dp_rows: BTreeMap<Domain, Vec<DpRow>> = BTreeMap::new();
-    for r in model
-        .datapath_networks
-        .values()
-        .filter(|r| r.deleted_at().is_none())
+    let ixs = &model.index;
+    for dpn in ixs
+        .dp_networks_by_datapath
+        .get(&dp_id)
+        .into_iter()
+        .flatten()
+        .filter_map(|id| model.datapath_networks.get(id))
     {
-        if model
+        let nw = dpn.network_id;
+        if !model
             .networks
-            .get(&r.network_id)
+            .get(&nw)
             .is_some_and(|n| n.mode == NetworkMode::Virtual)
         {
-            dp_rows
-                .entry(Domain::Network(r.network_id))
-                .or_default()
-                .push((r.id(), r.datapath_id, r.interface_id, r.mac_address_id));
+            continue;
         }
+        let rows = ixs
+            .dp_networks_by_network
+            .get(&nw)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| model.datapath_networks.get(id))
+            .filter(|r| r.deleted_at().is_none())
+            .map(|r| (r.id(), r.datapath_id, r.interface_id, r.mac_address_id))
+            .collect();
+        dp_rows.insert(Domain::Network(nw), rows);
     }
-    for r in model
-        .datapath_segments
-        .values()
-        .filter(|r| r.deleted_at().is_none())
+    for dps in ixs
+        .dp_segments_by_datapath
+        .get(&dp_id)
+        .into_iter()
+        .flatten()
+        .filter_map(|id| model.datapath_segments.get(id))
     {
-        if model.segments.contains_key(&r.segment_id) {
-            dp_rows
-                .entry(Domain::Segment(r.segment_id))
-                .or_default()
-                .push((r.id(), r.datapath_id, r.interface_id, r.mac_address_id));
+        let seg = dps.segment_id;
+        if !model.segments.contains_key(&seg) {
+            continue;
         }
+        let rows = ixs
+            .dp_segments_by_segment
+            .get(&seg)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| model.datapath_segments.get(id))
+            .filter(|r| r.deleted_at().is_none())
+            .map(|r| (r.id(), r.datapath_id, r.interface_id, r.mac_address_id))
+            .collect();
+        dp_rows.insert(Domain::Segment(seg), rows);
     }
 
     let mut gre: BTreeMap<Id, GrePort> = BTreeMap::new();

@@ -15,7 +15,7 @@ use std::net::Ipv4Addr;
 
 use model::modes::{InterfaceMode, NetworkMode, SegmentMode};
 use model::resources::*;
-use model::{Dpid, Id, MacAddr, ResourceKind, Uuid};
+use model::{AnyRecord, Dpid, Id, MacAddr, ResourceKind, Uuid};
 
 use crate::view::Model;
 
@@ -48,74 +48,62 @@ impl Fixture {
 
     pub fn datapath(&mut self, uuid_text: &str, dpid: u64, node_id: &str) -> Id {
         let id = self.id();
-        self.model.datapaths.insert(
+        self.model.upsert(AnyRecord::Datapath(Datapath {
             id,
-            Datapath {
-                id,
-                uuid: uuid(ResourceKind::Datapath, uuid_text),
-                display_name: uuid_text.to_owned(),
-                dpid: Dpid(dpid),
-                node_id: node_id.to_owned(),
-                enable_ovs_learn_action: true,
-                created_at: 0,
-                updated_at: 0,
-                deleted_at: None,
-            },
-        );
+            uuid: uuid(ResourceKind::Datapath, uuid_text),
+            display_name: uuid_text.to_owned(),
+            dpid: Dpid(dpid),
+            node_id: node_id.to_owned(),
+            enable_ovs_learn_action: true,
+            created_at: 0,
+            updated_at: 0,
+            deleted_at: None,
+        }));
         id
     }
 
     pub fn network(&mut self, uuid_text: &str, net: &str, prefix: u8, mode: NetworkMode) -> Id {
         let id = self.id();
-        self.model.networks.insert(
+        self.model.upsert(AnyRecord::Network(Network {
             id,
-            Network {
-                id,
-                uuid: uuid(ResourceKind::Network, uuid_text),
-                display_name: uuid_text.to_owned(),
-                ipv4_network: net.parse().expect("fixture network address"),
-                ipv4_prefix: prefix,
-                mode,
-                domain_name: String::new(),
-                segment_id: None,
-                created_at: 0,
-                updated_at: 0,
-                deleted_at: None,
-            },
-        );
+            uuid: uuid(ResourceKind::Network, uuid_text),
+            display_name: uuid_text.to_owned(),
+            ipv4_network: net.parse().expect("fixture network address"),
+            ipv4_prefix: prefix,
+            mode,
+            domain_name: String::new(),
+            segment_id: None,
+            created_at: 0,
+            updated_at: 0,
+            deleted_at: None,
+        }));
         id
     }
 
     pub fn segment(&mut self, uuid_text: &str) -> Id {
         let id = self.id();
-        self.model.segments.insert(
+        self.model.upsert(AnyRecord::Segment(Segment {
             id,
-            Segment {
-                id,
-                uuid: uuid(ResourceKind::Segment, uuid_text),
-                mode: SegmentMode::Virtual,
-                created_at: 0,
-                updated_at: 0,
-                deleted_at: None,
-            },
-        );
+            uuid: uuid(ResourceKind::Segment, uuid_text),
+            mode: SegmentMode::Virtual,
+            created_at: 0,
+            updated_at: 0,
+            deleted_at: None,
+        }));
         id
     }
 
     pub fn mac_address(&mut self, text: &str) -> Id {
         let id = self.id();
-        self.model.mac_addresses.insert(
+        self.model.upsert(AnyRecord::MacAddress(MacAddress {
             id,
-            MacAddress {
-                id,
-                uuid: uuid(ResourceKind::MacAddress, &format!("mac-{id}")),
-                mac_address: mac(text),
-                segment_id: None,
-                created_at: 0,
-                updated_at: 0,
-                deleted_at: None,
-            },
-        );
+            uuid: uuid(ResourceKind::MacAddress, &format!("mac-{id}")),
+            mac_address: mac(text),
+            segment_id: None,
+            created_at: 0,
+            updated_at: 0,
+            deleted_at: None,
+        }));
         id
     }
 
@@ -131,53 +119,44 @@ impl Fixture {
         ip: Option<(&str, Id)>,
     ) -> Id {
         let id = self.id();
-        self.model.interfaces.insert(
+        self.model.upsert(AnyRecord::Interface(Interface {
             id,
-            Interface {
-                id,
-                uuid: uuid(ResourceKind::Interface, uuid_text),
-                mode,
-                display_name: None,
-                enable_routing: false,
-                enable_route_translation: false,
-                enable_filtering: false,
-                enable_legacy_filtering: false,
+            uuid: uuid(ResourceKind::Interface, uuid_text),
+            mode,
+            display_name: None,
+            enable_routing: false,
+            enable_route_translation: false,
+            enable_filtering: false,
+            enable_legacy_filtering: false,
+            created_at: 0,
+            updated_at: 0,
+            deleted_at: None,
+        }));
+        if port_name.is_some() || dp.is_some() {
+            let pid = self.id();
+            self.model.upsert(AnyRecord::InterfacePort(InterfacePort {
+                id: pid,
+                interface_id: id,
+                datapath_id: dp,
+                port_name: port_name.map(str::to_owned),
+                singular: dp.is_some(),
+                interface_mode: mode,
                 created_at: 0,
                 updated_at: 0,
                 deleted_at: None,
-            },
-        );
-        if port_name.is_some() || dp.is_some() {
-            let pid = self.id();
-            self.model.interface_ports.insert(
-                pid,
-                InterfacePort {
-                    id: pid,
-                    interface_id: id,
-                    datapath_id: dp,
-                    port_name: port_name.map(str::to_owned),
-                    singular: dp.is_some(),
-                    interface_mode: mode,
-                    created_at: 0,
-                    updated_at: 0,
-                    deleted_at: None,
-                },
-            );
+            }));
         }
         let ma = self.mac_address(mac_text);
         let ml = self.id();
-        self.model.mac_leases.insert(
-            ml,
-            MacLease {
-                id: ml,
-                uuid: uuid(ResourceKind::MacLease, &format!("ml-{ml}")),
-                interface_id: Some(id),
-                mac_address_id: ma,
-                created_at: 0,
-                updated_at: 0,
-                deleted_at: None,
-            },
-        );
+        self.model.upsert(AnyRecord::MacLease(MacLease {
+            id: ml,
+            uuid: uuid(ResourceKind::MacLease, &format!("ml-{ml}")),
+            interface_id: Some(id),
+            mac_address_id: ma,
+            created_at: 0,
+            updated_at: 0,
+            deleted_at: None,
+        }));
         if let Some((addr, network)) = ip {
             self.ip_lease(id, Some(ml), addr, network);
         }
@@ -194,32 +173,26 @@ impl Fixture {
     ) -> Id {
         let ia = self.id();
         let ipv4_address: Ipv4Addr = addr.parse().expect("fixture IP address");
-        self.model.ip_addresses.insert(
-            ia,
-            IpAddress {
-                id: ia,
-                network_id: network,
-                ipv4_address,
-                created_at: 0,
-                updated_at: 0,
-                deleted_at: None,
-            },
-        );
+        self.model.upsert(AnyRecord::IpAddress(IpAddress {
+            id: ia,
+            network_id: network,
+            ipv4_address,
+            created_at: 0,
+            updated_at: 0,
+            deleted_at: None,
+        }));
         let il = self.id();
-        self.model.ip_leases.insert(
-            il,
-            IpLease {
-                id: il,
-                uuid: uuid(ResourceKind::IpLease, &format!("il-{il}")),
-                interface_id: Some(interface),
-                mac_lease_id: mac_lease,
-                ip_address_id: ia,
-                enable_routing: false,
-                created_at: 0,
-                updated_at: 0,
-                deleted_at: None,
-            },
-        );
+        self.model.upsert(AnyRecord::IpLease(IpLease {
+            id: il,
+            uuid: uuid(ResourceKind::IpLease, &format!("il-{il}")),
+            interface_id: Some(interface),
+            mac_lease_id: mac_lease,
+            ip_address_id: ia,
+            enable_routing: false,
+            created_at: 0,
+            updated_at: 0,
+            deleted_at: None,
+        }));
         il
     }
 
@@ -265,9 +238,8 @@ impl Fixture {
     pub fn datapath_network(&mut self, dp: Id, network: Id, host_if: Id, mac_text: &str) -> Id {
         let ma = self.mac_address(mac_text);
         let id = self.id();
-        self.model.datapath_networks.insert(
-            id,
-            DatapathNetwork {
+        self.model
+            .upsert(AnyRecord::DatapathNetwork(DatapathNetwork {
                 id,
                 datapath_id: dp,
                 network_id: network,
@@ -280,17 +252,15 @@ impl Fixture {
                 created_at: 0,
                 updated_at: 0,
                 deleted_at: None,
-            },
-        );
+            }));
         id
     }
 
     pub fn datapath_segment(&mut self, dp: Id, segment: Id, host_if: Id, mac_text: &str) -> Id {
         let ma = self.mac_address(mac_text);
         let id = self.id();
-        self.model.datapath_segments.insert(
-            id,
-            DatapathSegment {
+        self.model
+            .upsert(AnyRecord::DatapathSegment(DatapathSegment {
                 id,
                 datapath_id: dp,
                 segment_id: segment,
@@ -303,16 +273,14 @@ impl Fixture {
                 created_at: 0,
                 updated_at: 0,
                 deleted_at: None,
-            },
-        );
+            }));
         id
     }
 
     pub fn interface_segment(&mut self, interface: Id, segment: Id) -> Id {
         let id = self.id();
-        self.model.interface_segments.insert(
-            id,
-            InterfaceSegment {
+        self.model
+            .upsert(AnyRecord::InterfaceSegment(InterfaceSegment {
                 id,
                 interface_id: interface,
                 segment_id: segment,
@@ -320,8 +288,7 @@ impl Fixture {
                 created_at: 0,
                 updated_at: 0,
                 deleted_at: None,
-            },
-        );
+            }));
         id
     }
 }

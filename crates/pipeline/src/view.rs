@@ -1,15 +1,20 @@
 //! The part of the model a datapath's flows depend on, kept by vna from its replica, and the
 //! switch's ports as the switch reports them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use model::record::Record;
 use model::resources::*;
 use model::{AnyRecord, Id, Table};
 
 /// One map per table the pipeline reads; other tables' rows are ignored.
+///
+/// Change it only through [`Model::upsert`] and [`Model::remove`], which keep
+/// [`Model::index`] current: the pipeline finds a datapath's rows through the index, so
+/// computing one datapath's flows costs in proportion to that datapath, not to the model.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Model {
+    pub index: Indexes,
     pub datapaths: BTreeMap<Id, Datapath>,
     pub datapath_networks: BTreeMap<Id, DatapathNetwork>,
     pub datapath_segments: BTreeMap<Id, DatapathSegment>,
@@ -35,7 +40,17 @@ macro_rules! tables {
             /// Inserts or replaces a row; `false` if its table is not one the pipeline reads.
             pub fn upsert(&mut self, row: AnyRecord) -> bool {
                 match row {
-                    $( AnyRecord::$record(r) => { self.$field.insert(r.id(), r); true } )+
+                    $( AnyRecord::$record(r) => {
+                        r.index(&mut self.index, true);
+                        if let Some(old) = self.$field.insert(r.id(), r) {
+                            old.index(&mut self.index, false);
+                            // The new row's keys may equal the old one's: index it again.
+                            if let Some(new) = self.$field.get(&old.id()) {
+                                new.index(&mut self.index, true);
+                            }
+                        }
+                        true
+                    } )+
                     _ => false,
                 }
             }
@@ -43,7 +58,13 @@ macro_rules! tables {
             /// Removes a row; `false` if it was not there.
             pub fn remove(&mut self, table: Table, id: Id) -> bool {
                 match table {
-                    $( Table::$variant => self.$field.remove(&id).is_some(), )+
+                    $( Table::$variant => match self.$field.remove(&id) {
+                        Some(old) => {
+                            old.index(&mut self.index, false);
+                            true
+                        }
+                        None => false,
+                    }, )+
                     _ => false,
                 }
             }
@@ -79,6 +100,117 @@ tables! {
     RouteLink in RouteLinks => route_links,
     Route in Routes => routes,
     NetworkService in NetworkServices => network_services,
+}
+
+/// Reverse indexes over the model, by the columns the pipeline looks rows up with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Indexes {
+    /// `interface_ports` by `datapath_id` (`None`: ports allowed on any datapath).
+    pub ports_by_datapath: BTreeMap<Option<Id>, BTreeSet<Id>>,
+    pub ports_by_interface: BTreeMap<Id, BTreeSet<Id>>,
+    pub mac_leases_by_interface: BTreeMap<Id, BTreeSet<Id>>,
+    pub ip_leases_by_interface: BTreeMap<Id, BTreeSet<Id>>,
+    pub interface_segments_by_interface: BTreeMap<Id, BTreeSet<Id>>,
+    pub dp_networks_by_datapath: BTreeMap<Id, BTreeSet<Id>>,
+    pub dp_networks_by_network: BTreeMap<Id, BTreeSet<Id>>,
+    pub dp_segments_by_datapath: BTreeMap<Id, BTreeSet<Id>>,
+    pub dp_segments_by_segment: BTreeMap<Id, BTreeSet<Id>>,
+}
+
+fn set<K: Ord>(map: &mut BTreeMap<K, BTreeSet<Id>>, key: K, id: Id, add: bool) {
+    if add {
+        map.entry(key).or_default().insert(id);
+    } else if let Some(ids) = map.get_mut(&key) {
+        ids.remove(&id);
+        if ids.is_empty() {
+            map.remove(&key);
+        }
+    }
+}
+
+/// How a row enters the [`Indexes`] (most rows do not).
+trait Indexed {
+    fn index(&self, _ix: &mut Indexes, _add: bool) {}
+}
+
+impl Indexed for Datapath {}
+impl Indexed for DatapathRouteLink {}
+impl Indexed for Interface {}
+impl Indexed for InterfaceNetwork {}
+impl Indexed for MacAddress {}
+impl Indexed for IpAddress {}
+impl Indexed for Network {}
+impl Indexed for Segment {}
+impl Indexed for RouteLink {}
+impl Indexed for Route {}
+impl Indexed for NetworkService {}
+
+impl Indexed for InterfacePort {
+    fn index(&self, ix: &mut Indexes, add: bool) {
+        set(&mut ix.ports_by_datapath, self.datapath_id, self.id, add);
+        set(&mut ix.ports_by_interface, self.interface_id, self.id, add);
+    }
+}
+
+impl Indexed for MacLease {
+    fn index(&self, ix: &mut Indexes, add: bool) {
+        if let Some(i) = self.interface_id {
+            set(&mut ix.mac_leases_by_interface, i, self.id, add);
+        }
+    }
+}
+
+impl Indexed for IpLease {
+    fn index(&self, ix: &mut Indexes, add: bool) {
+        if let Some(i) = self.interface_id {
+            set(&mut ix.ip_leases_by_interface, i, self.id, add);
+        }
+    }
+}
+
+impl Indexed for InterfaceSegment {
+    fn index(&self, ix: &mut Indexes, add: bool) {
+        set(
+            &mut ix.interface_segments_by_interface,
+            self.interface_id,
+            self.id,
+            add,
+        );
+    }
+}
+
+impl Indexed for DatapathNetwork {
+    fn index(&self, ix: &mut Indexes, add: bool) {
+        set(
+            &mut ix.dp_networks_by_datapath,
+            self.datapath_id,
+            self.id,
+            add,
+        );
+        set(
+            &mut ix.dp_networks_by_network,
+            self.network_id,
+            self.id,
+            add,
+        );
+    }
+}
+
+impl Indexed for DatapathSegment {
+    fn index(&self, ix: &mut Indexes, add: bool) {
+        set(
+            &mut ix.dp_segments_by_datapath,
+            self.datapath_id,
+            self.id,
+            add,
+        );
+        set(
+            &mut ix.dp_segments_by_segment,
+            self.segment_id,
+            self.id,
+            add,
+        );
+    }
 }
 
 impl Model {

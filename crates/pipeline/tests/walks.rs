@@ -322,7 +322,7 @@ fn removing_an_ip_lease_cuts_the_vm_off() {
         .find(|(_, l)| l.interface_id == Some(vm3))
         .unwrap()
         .0;
-    nw.fixture.model.ip_leases.remove(&lease);
+    assert!(nw.fixture.model.remove(model::Table::IpLeases, lease));
     let mut fabric = Fabric::new(&nw.fixture.model);
     assert_eq!(fabric.reached(1, ping(1, 3)), BTreeSet::new());
     assert_eq!(fabric.reached(3, ping(3, 1)), BTreeSet::new());
