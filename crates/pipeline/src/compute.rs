@@ -463,10 +463,10 @@ pub fn plan(model: &Model, dpid: u64, ports: &SwitchPorts) -> Plan {
         .filter_map(|id| model.datapath_networks.get(id))
     {
         let nw = dpn.network_id;
-        if !model
+        if model
             .networks
             .get(&nw)
-            .is_some_and(|n| n.mode == NetworkMode::Virtual)
+            .is_none_or(|n| n.mode != NetworkMode::Virtual)
         {
             continue;
         }

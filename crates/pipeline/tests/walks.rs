@@ -10,7 +10,8 @@
     clippy::expect_used,
     clippy::indexing_slicing,
     clippy::panic,
-    clippy::cast_possible_truncation
+    clippy::cast_possible_truncation,
+    clippy::needless_range_loop
 )]
 
 use std::collections::{BTreeSet, VecDeque};
