@@ -499,15 +499,23 @@ async fn a_silent_switch_is_dropped_after_the_echo_timeout_and_comes_back() {
     // Idle but answering: stays up.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(sw.is_connected());
+    let big = diff(&FlowSet::new(), &pipeline_flows(20_000, 0));
     let vswitchd = ovs.pids()[1];
     signal(vswitchd, "-STOP");
     let started = std::time::Instant::now();
+    // An apply of megabytes into a switch that stopped reading fails once the switch is
+    // declared dead, instead of hanging.
+    let applied = within("the apply to a stopped switch to fail", sw.apply(&big)).await;
     let e = next_event(&mut events, "Disconnected", |e| {
         matches!(e, SwitchEvent::Disconnected(_))
     })
     .await;
     let took = started.elapsed();
     signal(vswitchd, "-CONT");
+    assert!(
+        matches!(applied, Err(SwitchError::Disconnected { .. })),
+        "{applied:?}"
+    );
     assert!(matches!(e, SwitchEvent::Disconnected(DPID)));
     assert!(took < Duration::from_secs(3), "took {took:?}");
     assert!(!sw.is_connected());

@@ -589,9 +589,11 @@ async fn dispatch(conn: &Arc<Conn>, shared: &Arc<Shared>, msg: Message) {
     let xid = msg.xid;
     match msg.body {
         MessageBody::EchoRequest(data) => {
-            let _ = conn
-                .send(&Message::new(xid, MessageBody::EchoReply(data)))
-                .await;
+            // Not waiting for room: a full write queue means the switch is being sent plenty,
+            // and the reader must never stall behind the writer (the keepalive runs here).
+            if let Ok(bytes) = Message::new(xid, MessageBody::EchoReply(data)).encode_to_vec() {
+                let _ = conn.out.try_send(Bytes::from(bytes));
+            }
         }
         MessageBody::EchoReply(_) | MessageBody::Hello(_) => {}
         MessageBody::PacketIn(pi) => shared.packet_in(conn, pi),
@@ -638,7 +640,9 @@ async fn write_loop(conn: Arc<Conn>, mut rx: mpsc::Receiver<Bytes>, wr: OwnedWri
         }
     }
     conn.close();
-    let _ = w.shutdown().await;
+    // No flush: a switch that stopped reading would hold this task (and the Disconnected
+    // event) forever. Dropping the half closes the socket once the reader is gone too.
+    drop(w);
 }
 
 /// Writes `first` and whatever else is queued, then flushes: small messages that arrive
