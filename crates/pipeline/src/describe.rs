@@ -48,6 +48,38 @@ impl fmt::Display for Cookie {
     }
 }
 
+/// Whole metadata (a packet's, or a full-mask match or write) decoded: its type and value (or
+/// pair) and the flags it has set, not every flag it lacks: `INTERFACE:6 REMOTE`, `none` for 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MetadataValue(pub u64);
+
+impl fmt::Display for MetadataValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = self.0;
+        if v == 0 {
+            return f.write_str("none");
+        }
+        let mask = if v & metadata::PAIR_FLAG != 0 {
+            metadata::PAIR_FLAG
+                | metadata::PAIR_FIRST_MASK
+                | metadata::PAIR_SECOND_MASK
+                | (v & metadata::PAIR_FREE_FLAG)
+        } else {
+            metadata::TYPE_MASK | metadata::VALUE_MASK | (v & metadata::FLAGS_MASK)
+        };
+        write!(f, "{}", metadata::Decoded(v, mask))
+    }
+}
+
+/// Metadata with its mask decoded: a full mask reads as a value ([`MetadataValue`]).
+fn decode_metadata(v: u64, m: u64) -> String {
+    if m == u64::MAX {
+        MetadataValue(v).to_string()
+    } else {
+        metadata::Decoded(v, m).to_string()
+    }
+}
+
 /// One match field; metadata gets its decoding appended:
 /// `metadata=0x700000000000001/0xff0000007fffffff(INTERFACE:1)`.
 #[derive(Debug, Clone, Copy)]
@@ -57,7 +89,7 @@ impl fmt::Display for Field<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)?;
         if let Oxm::Metadata(v, m) = self.0 {
-            write!(f, "({})", metadata::Decoded(*v, m.unwrap_or(u64::MAX)))?;
+            write!(f, "({})", decode_metadata(*v, m.unwrap_or(u64::MAX)))?;
         }
         Ok(())
     }
@@ -94,7 +126,7 @@ impl fmt::Display for InstructionText<'_> {
                 if *mask != u64::MAX {
                     write!(f, "/{mask:#x}")?;
                 }
-                write!(f, "({})", metadata::Decoded(*metadata, *mask))
+                write!(f, "({})", decode_metadata(*metadata, *mask))
             }
             Instruction::GotoTable(t) => write!(f, "goto_table:{}", Table(*t)),
             other => write!(f, "{other}"),
@@ -309,6 +341,28 @@ mod tests {
              load:0x5->NXM_NX_REG0[],output:3,\
              write_metadata:0x8000000100000007/0xffffffff7fffffff(pair(1,7)),\
              goto_table:4(TUNNEL_IDS)"
+        );
+    }
+
+    #[test]
+    fn full_mask_metadata_reads_as_a_value() {
+        let v = metadata::clear_all(metadata::typed_flags(
+            metadata::kind::INTERFACE,
+            6,
+            metadata::flag::REMOTE,
+            0,
+        ));
+        let f = Flow::new(0, 2, 0, Match::new().with(Oxm::Metadata(v.0, None)))
+            .instruction(Instruction::write_metadata(v.0, v.1));
+        assert_eq!(
+            flow(&f),
+            "table=0(CLASSIFIER) priority=2 cookie=0x0 metadata=0x700080000000006(INTERFACE:6 REMOTE) \
+             actions=write_metadata:0x700080000000006(INTERFACE:6 REMOTE)"
+        );
+        assert_eq!(MetadataValue(0).to_string(), "none");
+        assert_eq!(
+            MetadataValue(metadata::pair(3, 9).0 | metadata::PAIR_FREE_FLAG).to_string(),
+            "pair(3,9) REFLECTION"
         );
     }
 

@@ -50,7 +50,6 @@ use openflow::{Action, Instruction, MacAddr, Match, Oxm};
 
 use crate::describe;
 use crate::flow::{Flow, FlowKey, FlowSet};
-use crate::metadata;
 
 /// How deep `resubmit` may nest (Open vSwitch's own limit).
 pub const MAX_DEPTH: usize = 64;
@@ -444,7 +443,7 @@ impl Packet {
             | Field::ArpTpa
             | Field::TunIpv4Src
             | Field::TunIpv4Dst => Ipv4Addr::from(lo32(v)).to_string(),
-            Field::Metadata => format!("{v:#x}({})", MetadataValue(v)),
+            Field::Metadata => format!("{v:#x}({})", describe::MetadataValue(v)),
             Field::EthType
             | Field::VlanTci
             | Field::VlanVid
@@ -523,7 +522,7 @@ impl fmt::Display for Packet {
                 f,
                 " metadata={:#x}({})",
                 self.metadata,
-                MetadataValue(self.metadata)
+                describe::MetadataValue(self.metadata)
             )?;
         }
         for (n, r) in self.regs.iter().enumerate() {
@@ -535,28 +534,6 @@ impl fmt::Display for Packet {
             write!(f, " pkt_mark={:#x}", self.pkt_mark)?;
         }
         Ok(())
-    }
-}
-
-/// A packet's whole metadata decoded: its type and value (or pair) and the flags it has set,
-/// not every flag it lacks.
-struct MetadataValue(u64);
-
-impl fmt::Display for MetadataValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let v = self.0;
-        if v == 0 {
-            return f.write_str("none");
-        }
-        let mask = if v & metadata::PAIR_FLAG != 0 {
-            metadata::PAIR_FLAG
-                | metadata::PAIR_FIRST_MASK
-                | metadata::PAIR_SECOND_MASK
-                | (v & metadata::PAIR_FREE_FLAG)
-        } else {
-            metadata::TYPE_MASK | metadata::VALUE_MASK | (v & metadata::FLAGS_MASK)
-        };
-        write!(f, "{}", metadata::Decoded(v, mask))
     }
 }
 
@@ -940,42 +917,207 @@ fn match_packet(m: &Match, p: &Packet) -> Verdict {
     unsupported.map_or(Verdict::Match, Verdict::Unsupported)
 }
 
+/// What a match establishes about the packets it selects, for prerequisite checks.
+#[derive(Debug, Clone, Copy)]
+struct Established {
+    eth_type: Option<u16>,
+    ip_proto: Option<u8>,
+    tagged: bool,
+}
+
+impl Established {
+    fn of(m: &Match) -> Established {
+        Established {
+            eth_type: m.fields.iter().find_map(|o| match o {
+                Oxm::EthType(t) => Some(*t),
+                _ => None,
+            }),
+            ip_proto: m.fields.iter().find_map(|o| match o {
+                Oxm::IpProto(p) => Some(*p),
+                _ => None,
+            }),
+            tagged: m.fields.iter().any(|o| match o {
+                Oxm::VlanVid(v, mask) => {
+                    let mask = mask.unwrap_or(0x1fff);
+                    mask & OFPVID_PRESENT != 0 && v & OFPVID_PRESENT != 0
+                }
+                _ => false,
+            }),
+        }
+    }
+
+    fn meets(self, p: Prereq) -> bool {
+        match p {
+            Prereq::None => true,
+            Prereq::Vlan => self.tagged,
+            Prereq::Ipv4 => self.eth_type == Some(ETH_TYPE_IPV4),
+            Prereq::Arp => matches!(self.eth_type, Some(ETH_TYPE_ARP | ETH_TYPE_RARP)),
+            Prereq::Proto(proto) => {
+                self.eth_type == Some(ETH_TYPE_IPV4) && self.ip_proto == Some(proto)
+            }
+        }
+    }
+}
+
 /// The fields of `m` whose prerequisites `m` itself does not match (Open vSwitch refuses such
 /// flows with `OFPBMC_BAD_PREREQ`), as (field, what it needs).
 fn missing_prerequisites(m: &Match) -> Vec<(String, String)> {
-    let eth_type = m.fields.iter().find_map(|o| match o {
-        Oxm::EthType(t) => Some(*t),
-        _ => None,
-    });
-    let ip_proto = m.fields.iter().find_map(|o| match o {
-        Oxm::IpProto(p) => Some(*p),
-        _ => None,
-    });
-    let tagged = m.fields.iter().any(|o| match o {
-        Oxm::VlanVid(v, mask) => {
-            let mask = mask.unwrap_or(0x1fff);
-            mask & OFPVID_PRESENT != 0 && v & OFPVID_PRESENT != 0
-        }
-        _ => false,
-    });
+    let est = Established::of(m);
     let mut out = Vec::new();
     for o in &m.fields {
         let Ok((f, _, _)) = oxm_field(o) else {
             continue;
         };
-        let p = f.prereq();
-        let ok = match p {
-            Prereq::None => true,
-            Prereq::Vlan => tagged,
-            Prereq::Ipv4 => eth_type == Some(ETH_TYPE_IPV4),
-            Prereq::Arp => matches!(eth_type, Some(ETH_TYPE_ARP | ETH_TYPE_RARP)),
-            Prereq::Proto(proto) => eth_type == Some(ETH_TYPE_IPV4) && ip_proto == Some(proto),
-        };
-        if !ok {
-            out.push((f.name(), p.text()));
+        if !est.meets(f.prereq()) {
+            out.push((f.name(), f.prereq().text()));
         }
     }
     out
+}
+
+/// What in `flow` Open vSwitch would reject when it is installed, or the simulator does not
+/// model: unknown or unmodelled match fields, fields matched without their prerequisites,
+/// `set_field`/`load`/`move` on fields the match does not establish, bit ranges outside their
+/// fields, `learn` specs that cannot produce a flow, backward `goto_table`, actions that cannot
+/// be in an action set, invalid output ports, and actions or instructions not simulated. Each
+/// problem is one sentence; none means the flow is fine as far as the simulator can tell.
+pub fn check_flow(flow: &Flow) -> Vec<String> {
+    let mut problems = Vec::new();
+    for o in &flow.match_.fields {
+        if let Err(why) = oxm_field(o) {
+            problems.push(format!("match: {why}"));
+        }
+    }
+    for (field, needs) in missing_prerequisites(&flow.match_) {
+        problems.push(format!("match: {field} without {needs}"));
+    }
+    let mut est = Established::of(&flow.match_);
+    for ins in &flow.instructions {
+        match ins {
+            Instruction::GotoTable(t) if *t <= flow.table => problems.push(format!(
+                "goto_table:{t} does not go forward from table {}",
+                flow.table
+            )),
+            Instruction::ApplyActions(list) => check_actions(list, &mut est, false, &mut problems),
+            Instruction::WriteActions(list) => check_actions(list, &mut est, true, &mut problems),
+            Instruction::GotoTable(_)
+            | Instruction::WriteMetadata { .. }
+            | Instruction::ClearActions => {}
+            other => problems.push(format!("instruction {other} is not simulated")),
+        }
+    }
+    problems
+}
+
+fn check_write(a: &Action, f: Field, est: Established, problems: &mut Vec<String>) {
+    if matches!(f, Field::EthType | Field::IpProto) {
+        problems.push(format!("{a}: {} is read-only", f.name()));
+    } else if !est.meets(f.prereq()) {
+        problems.push(format!(
+            "{a}: {} needs {} in the match",
+            f.name(),
+            f.prereq().text()
+        ));
+    }
+}
+
+fn check_actions(list: &[Action], est: &mut Established, in_set: bool, problems: &mut Vec<String>) {
+    for a in list {
+        if in_set && set_slot(a).is_none() {
+            problems.push(format!("{a} cannot be in an action set"));
+            continue;
+        }
+        match a {
+            Action::Output { port, .. } => {
+                let p = *port;
+                if p == 0
+                    || p == OFPP_TABLE
+                    || p == OFPP_ANY
+                    || (p > OFPP_MAX && PortNo(p).reserved_name().is_none())
+                {
+                    problems.push(format!("{a}: not a port a flow can output to"));
+                }
+            }
+            Action::SetField(o) => match oxm_field(o) {
+                Ok((f, _, _)) => check_write(a, f, *est, problems),
+                Err(why) => problems.push(format!("{a}: {why}")),
+            },
+            Action::PushVlan(e) => {
+                if !matches!(e, 0x8100 | 0x88a8) {
+                    problems.push(format!("{a}: not a VLAN ethertype"));
+                }
+                est.tagged = true;
+            }
+            Action::PopVlan => est.tagged = false,
+            Action::DecNwTtl | Action::SetNwTtl(_) | Action::SetQueue(_) => {}
+            Action::Nx(nx) => match nx {
+                NxAction::Resubmit { .. }
+                | NxAction::ResubmitTable { .. }
+                | NxAction::Note(_)
+                | NxAction::Controller { .. }
+                | NxAction::DecTtl
+                | NxAction::FinTimeout { .. }
+                | NxAction::Sample { .. }
+                | NxAction::OutputTrunc { .. } => {}
+                NxAction::RegLoad {
+                    ofs_nbits,
+                    dst,
+                    value,
+                } => {
+                    let ofs = nicira::nbits_ofs(*ofs_nbits);
+                    let n = nicira::nbits_n(*ofs_nbits);
+                    match field_of(*dst).and_then(|f| check_range(f, ofs, n).map(|()| f)) {
+                        Ok(f) => {
+                            if value & !width_mask(n) != 0 {
+                                problems.push(format!("{a}: {value:#x} does not fit in {n} bits"));
+                            }
+                            check_write(a, f, *est, problems);
+                        }
+                        Err(why) => problems.push(format!("{a}: {why}")),
+                    }
+                }
+                NxAction::RegMove {
+                    n_bits,
+                    src_ofs,
+                    dst_ofs,
+                    src,
+                    dst,
+                } => {
+                    let fields = field_of(*src).and_then(|s| {
+                        check_range(s, *src_ofs, *n_bits)?;
+                        let d = field_of(*dst)?;
+                        check_range(d, *dst_ofs, *n_bits)?;
+                        Ok((s, d))
+                    });
+                    match fields {
+                        Ok((s, d)) => {
+                            if !est.meets(s.prereq()) {
+                                problems.push(format!(
+                                    "{a}: {} needs {} in the match",
+                                    s.name(),
+                                    s.prereq().text()
+                                ));
+                            }
+                            check_write(a, d, *est, problems);
+                        }
+                        Err(why) => problems.push(format!("{a}: {why}")),
+                    }
+                }
+                NxAction::Learn(l) => match learned_flow(l, &Packet::default()) {
+                    Ok(learned) => {
+                        for (field, needs) in missing_prerequisites(&learned.match_) {
+                            problems.push(format!(
+                                "learn: the learned flows would match {field} without {needs}"
+                            ));
+                        }
+                    }
+                    Err(why) => problems.push(format!("learn: {why}")),
+                },
+                _ => problems.push(format!("{a} is not simulated")),
+            },
+            _ => problems.push(format!("{a} is not simulated")),
+        }
+    }
 }
 
 /// Bits `ofs..ofs + n` of `v`, right-aligned.
@@ -1217,9 +1359,9 @@ impl fmt::Display for Event {
                 result,
             } => write!(
                 f,
-                "write_metadata:{value:#x}/{mask:#x}({}) => metadata={result:#x}({})",
-                metadata::Decoded(*value, *mask),
-                MetadataValue(*result)
+                "{} => metadata={result:#x}({})",
+                describe::InstructionText(&Instruction::write_metadata(*value, *mask)),
+                describe::MetadataValue(*result)
             ),
             Event::WriteActions(list) => {
                 write!(f, "write_actions({})", openflow::action::Actions(list))

@@ -704,3 +704,59 @@ fn trace_display_names_tables_and_decodes_cookies_and_metadata() {
         assert!(text.contains(want), "missing {want:?} in\n{text}");
     }
 }
+
+#[test]
+fn check_flow_names_what_open_vswitch_would_reject() {
+    let net = metadata::typed(kind::NETWORK, 7);
+    let clean = flow(
+        1,
+        20,
+        Match::new()
+            .with(Oxm::EthType(0x0800))
+            .with(Oxm::Ipv4Dst(IP_B, None)),
+    )
+    .instruction(apply(vec![
+        Action::set_field(Oxm::Ipv4Src(IP_A, None)),
+        Action::Nx(NxAction::load(REG0, 0, 16, 0xffff)),
+        Action::resubmit(3),
+        Action::output(2),
+    ]))
+    .instruction(wm(net))
+    .instruction(Instruction::GotoTable(4));
+    assert_eq!(sim::check_flow(&clean), Vec::<String>::new());
+
+    let bad = flow(
+        5,
+        1,
+        Match::new()
+            .with(Oxm::ArpTpa(IP_B, None))
+            .with(Oxm::CtZone(1)),
+    )
+    .instruction(apply(vec![
+        Action::set_field(Oxm::Ipv4Dst(IP_A, None)),
+        Action::Nx(NxAction::load(REG0, 20, 16, 1)),
+        Action::Nx(NxAction::load(REG0, 0, 4, 0x1f)),
+        Action::output(0),
+        Action::Group(3),
+    ]))
+    .instruction(Instruction::WriteActions(vec![Action::resubmit(6)]))
+    .instruction(Instruction::GotoTable(2));
+    let problems = sim::check_flow(&bad);
+    for want in [
+        "ct_zone is not simulated",
+        "arp_tpa without eth_type=0x0806",
+        "ipv4_dst needs eth_type=0x0800",
+        "outside reg0",
+        "does not fit in 4 bits",
+        "output:0",
+        "group:3 is not simulated",
+        "cannot be in an action set",
+        "goto_table:2 does not go forward",
+    ] {
+        assert!(
+            problems.iter().any(|p| p.contains(want)),
+            "{want:?} not in {problems:#?}"
+        );
+    }
+    assert_eq!(problems.len(), 9, "{problems:#?}");
+}
