@@ -405,6 +405,22 @@ impl Datacenter {
         process.stop(grace).map(|_| ())
     }
 
+    /// Kills process `name` with SIGKILL (the way a crash looks), waits for it and forgets it,
+    /// so the name can be started again.
+    pub fn kill_process(&mut self, name: &str) -> Result<std::process::ExitStatus> {
+        let known = self.process_names();
+        let index = self
+            .processes
+            .iter()
+            .position(|process| process.name() == name)
+            .ok_or_else(|| Error::Unknown {
+                what: "process",
+                name: name.to_owned(),
+                known,
+            })?;
+        self.processes.remove(index).kill()
+    }
+
     /// The directory of process logs.
     pub fn logs_dir(&self) -> PathBuf {
         self.dir.join("logs")

@@ -299,6 +299,21 @@ fn processes_run_in_namespaces_and_a_kept_datacenter_is_torn_down_from_its_direc
     assert!(bound);
     assert!(std::net::TcpListener::bind((layout_mgmt_ip(), 0)).is_err());
 
+    // A crash and a restart under the same name, as the restart scenario does with vna.
+    let first = dc
+        .spawn("sleeper", Some(&netns), &["sleep", "600"], &[])
+        .unwrap()
+        .pid();
+    assert!(!dc.kill_process("sleeper").unwrap().success());
+    assert!(!ovs::pid::is_running(first));
+    let second = dc
+        .spawn("sleeper", Some(&netns), &["sleep", "600"], &[])
+        .unwrap()
+        .pid();
+    assert_ne!(first, second);
+    dc.stop_process("sleeper", Duration::from_secs(5)).unwrap();
+    assert!(!ovs::pid::is_running(second));
+
     let mut pids = dc.pids();
     pids.push(pid);
     let dir = dc.keep().unwrap();
