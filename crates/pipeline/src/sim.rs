@@ -1548,8 +1548,20 @@ impl Simulator {
             action_set,
             outputs,
             dropped_reason,
-            learned: w.learned,
+            learned: {
+                let learned = std::mem::take(&mut w.learned);
+                for f in &learned {
+                    w.sim.insert(f.clone(), true);
+                }
+                learned
+            },
         }
+    }
+
+    fn holds(&self, key: &FlowKey) -> bool {
+        self.tables
+            .get(&key.table)
+            .is_some_and(|t| t.iter().any(|e| &e.key == key))
     }
 
     fn insert(&mut self, flow: Flow, learned: bool) -> bool {
@@ -2161,7 +2173,10 @@ impl Walker<'_> {
     fn learn(&mut self, l: &Learn, events: &mut Vec<Event>) {
         match learned_flow(l, &self.pkt) {
             Ok(flow) => {
-                let replaced = self.sim.insert(flow.clone(), true);
+                // Installed when the trace ends: like Open vSwitch's versioned classifier, the
+                // packet that learns never sees what it learned.
+                let key = flow.key();
+                let replaced = self.sim.holds(&key) || self.learned.iter().any(|f| f.key() == key);
                 self.learned.push(flow.clone());
                 events.push(Event::Learned { flow, replaced });
             }

@@ -760,3 +760,25 @@ fn check_flow_names_what_open_vswitch_would_reject() {
     }
     assert_eq!(problems.len(), 9, "{problems:#?}");
 }
+
+#[test]
+fn a_packet_never_hits_the_flow_it_learns() {
+    let learn = Learn::new(2)
+        .spec(LearnSpec::match_field(ETH_DST, ETH_SRC))
+        .spec(LearnSpec::output(IN_PORT));
+    let set: FlowSet = [
+        flow(0, 1, Match::new()).instruction(apply(vec![
+            Action::Nx(NxAction::Learn(learn)),
+            Action::resubmit(2),
+        ])),
+        flow(2, 1, Match::new()).instruction(apply(vec![Action::output(9)])),
+    ]
+    .into_iter()
+    .collect();
+    let mut sw = Simulator::new(&set);
+    // A frame from A to A: what it learns ("to A, out of port 3") would match it.
+    let to_self = Packet::ethernet(3, A, A, 0x88b5);
+    assert_eq!(sw.trace(&to_self).output_ports(), vec![9]);
+    let t = sw.trace(&Packet::ethernet(4, B, A, 0x88b5));
+    assert_eq!(t.output_ports(), vec![3], "the next packet does: {t}");
+}
