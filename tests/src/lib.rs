@@ -27,6 +27,7 @@ pub mod layout;
 pub mod netns;
 pub mod ping;
 pub mod process;
+pub mod stack;
 
 use std::io::Write as _;
 
