@@ -473,8 +473,17 @@ impl fmt::Display for Packet {
         if self.is_arp() {
             write!(
                 f,
-                " arp arp_op={} arp_spa={} arp_tpa={} arp_sha={} arp_tha={}",
-                self.arp_op, self.arp_spa, self.arp_tpa, self.arp_sha, self.arp_tha
+                " {} arp_op={} arp_spa={} arp_tpa={} arp_sha={} arp_tha={}",
+                if self.eth_type == ETH_TYPE_RARP {
+                    "rarp"
+                } else {
+                    "arp"
+                },
+                self.arp_op,
+                self.arp_spa,
+                self.arp_tpa,
+                self.arp_sha,
+                self.arp_tha
             )?;
         } else if self.is_ipv4() {
             let proto = match self.ip_proto {
@@ -534,6 +543,172 @@ impl fmt::Display for Packet {
             write!(f, " pkt_mark={:#x}", self.pkt_mark)?;
         }
         Ok(())
+    }
+}
+
+/// Why a packet description did not parse: the item, and what would have been accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PacketParseError {
+    /// The offending `name=value` or keyword.
+    pub item: String,
+    /// What is wrong with it and what would be accepted.
+    pub reason: String,
+}
+
+impl fmt::Display for PacketParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "packet item {:?}: {}", self.item, self.reason)
+    }
+}
+
+impl std::error::Error for PacketParseError {}
+
+/// The names [`Packet::from_str`] knows, for error messages.
+const PACKET_FIELDS: &str = "in_port, eth_src, eth_dst, eth_type, vlan_vid, vlan_pcp, \
+    ipv4_src, ipv4_dst, ip_proto, ip_ttl, ip_dscp, ip_ecn, tp_src, tp_dst, icmp_type, icmp_code, \
+    arp_op, arp_spa, arp_tpa, arp_sha, arp_tha, tun_id, tun_ipv4_src, tun_ipv4_dst, metadata, \
+    reg0..reg7, pkt_mark (or the ovs-ofctl spellings dl_src, dl_dst, dl_type, dl_vlan, \
+    dl_vlan_pcp, nw_src, nw_dst, nw_proto, nw_ttl, tcp_src, udp_dst, …)";
+
+/// `text` without anything in parentheses (the decoded parts `Display` adds).
+fn strip_parens(text: &str) -> String {
+    let mut depth = 0usize;
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            c if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A decimal or `0x` hexadecimal number of at most `max`.
+fn parse_number(v: &str, max: u64) -> Result<u64, String> {
+    let n = match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => v.parse::<u64>(),
+    }
+    .map_err(|_| format!("expected a decimal or 0x-hex number up to {max:#x}"))?;
+    if n > max {
+        return Err(format!("{n:#x} is larger than {max:#x}"));
+    }
+    Ok(n)
+}
+
+impl std::str::FromStr for Packet {
+    type Err = PacketParseError;
+
+    /// What `Display` writes (`in_port=1 eth_src=… eth_dst=… arp arp_op=1 …`), or the
+    /// ovs-ofctl spellings (`dl_src`, `nw_dst`, `dl_vlan`, …), separated by spaces or commas.
+    /// The keywords `arp`, `rarp`, `ip`, `icmp`, `tcp`, `udp`, `sctp` set `eth_type` (and
+    /// `ip_proto`); `vlan_vid` is the 12-bit VLAN id and tags the packet; ports may be
+    /// numbers or `LOCAL`/`CONTROLLER`; anything in parentheses is ignored. Fields not given
+    /// are zero, except `ip_ttl`, 64 for IPv4 packets.
+    fn from_str(s: &str) -> Result<Packet, PacketParseError> {
+        let text = strip_parens(s);
+        let mut p = Packet::default();
+        let mut ttl_given = false;
+        let items = text
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|i| !i.is_empty());
+        for item in items {
+            let fail = |reason: String| PacketParseError {
+                item: item.to_string(),
+                reason,
+            };
+            let Some((name, v)) = item.split_once('=') else {
+                let (eth_type, proto) = match item {
+                    "arp" => (ETH_TYPE_ARP, None),
+                    "rarp" => (ETH_TYPE_RARP, None),
+                    "ip" => (ETH_TYPE_IPV4, None),
+                    "icmp" => (ETH_TYPE_IPV4, Some(IP_PROTO_ICMP)),
+                    "tcp" => (ETH_TYPE_IPV4, Some(IP_PROTO_TCP)),
+                    "udp" => (ETH_TYPE_IPV4, Some(IP_PROTO_UDP)),
+                    "sctp" => (ETH_TYPE_IPV4, Some(IP_PROTO_SCTP)),
+                    _ => {
+                        return Err(fail(
+                            "expected name=value or one of arp, rarp, ip, icmp, tcp, udp, sctp"
+                                .into(),
+                        ));
+                    }
+                };
+                p.eth_type = eth_type;
+                if let Some(proto) = proto {
+                    p.ip_proto = proto;
+                }
+                continue;
+            };
+            let num = |max: u64| parse_number(v, max).map_err(&fail);
+            let mac = || {
+                v.parse::<MacAddr>()
+                    .map_err(|_| fail("expected a MAC address like 02:00:00:00:00:01".into()))
+            };
+            let ip = || {
+                v.parse::<Ipv4Addr>()
+                    .map_err(|_| fail("expected an IPv4 address like 10.0.0.1".into()))
+            };
+            match name {
+                "in_port" => {
+                    p.in_port = match v.to_ascii_uppercase().as_str() {
+                        "LOCAL" => OFPP_LOCAL,
+                        "CONTROLLER" => OFPP_CONTROLLER,
+                        _ => lo32(num(u64::from(u32::MAX))?),
+                    };
+                }
+                "eth_src" | "dl_src" => p.eth_src = mac()?,
+                "eth_dst" | "dl_dst" => p.eth_dst = mac()?,
+                "eth_type" | "dl_type" => p.eth_type = lo16(num(0xffff)?),
+                "vlan_vid" | "dl_vlan" => {
+                    let vid = lo16(num(0xfff)?);
+                    let pcp = p.vlan.map_or(0, |t| t.pcp);
+                    p.vlan = Some(Vlan { vid, pcp });
+                }
+                "vlan_pcp" | "dl_vlan_pcp" => {
+                    let pcp = lo8(num(7)?);
+                    let vid = p.vlan.map_or(0, |t| t.vid);
+                    p.vlan = Some(Vlan { vid, pcp });
+                }
+                "ipv4_src" | "nw_src" => p.ipv4_src = ip()?,
+                "ipv4_dst" | "nw_dst" => p.ipv4_dst = ip()?,
+                "ip_proto" | "nw_proto" => p.ip_proto = lo8(num(0xff)?),
+                "ip_ttl" | "nw_ttl" => {
+                    p.ip_ttl = lo8(num(0xff)?);
+                    ttl_given = true;
+                }
+                "ip_dscp" => p.ip_dscp = lo8(num(0x3f)?),
+                "ip_ecn" | "nw_ecn" => p.ip_ecn = lo8(num(3)?),
+                "tp_src" | "tcp_src" | "udp_src" | "sctp_src" => p.tp_src = lo16(num(0xffff)?),
+                "tp_dst" | "tcp_dst" | "udp_dst" | "sctp_dst" => p.tp_dst = lo16(num(0xffff)?),
+                "icmp_type" | "icmpv4_type" => p.icmp_type = lo8(num(0xff)?),
+                "icmp_code" | "icmpv4_code" => p.icmp_code = lo8(num(0xff)?),
+                "arp_op" => p.arp_op = lo16(num(0xffff)?),
+                "arp_spa" => p.arp_spa = ip()?,
+                "arp_tpa" => p.arp_tpa = ip()?,
+                "arp_sha" => p.arp_sha = mac()?,
+                "arp_tha" => p.arp_tha = mac()?,
+                "tun_id" | "tunnel_id" => p.tun_id = num(u64::MAX)?,
+                "tun_ipv4_src" | "tun_src" => p.tun_ipv4_src = ip()?,
+                "tun_ipv4_dst" | "tun_dst" => p.tun_ipv4_dst = ip()?,
+                "metadata" => p.metadata = num(u64::MAX)?,
+                "pkt_mark" => p.pkt_mark = lo32(num(u64::from(u32::MAX))?),
+                reg if reg.starts_with("reg") => {
+                    let slot = reg
+                        .get(3..)
+                        .and_then(|n| n.parse::<usize>().ok())
+                        .and_then(|n| p.regs.get_mut(n))
+                        .ok_or_else(|| fail("registers are reg0 to reg7".into()))?;
+                    *slot = lo32(parse_number(v, u64::from(u32::MAX)).map_err(&fail)?);
+                }
+                _ => return Err(fail(format!("unknown field; known: {PACKET_FIELDS}"))),
+            }
+        }
+        if p.is_ipv4() && !ttl_given {
+            p.ip_ttl = 64;
+        }
+        Ok(p)
     }
 }
 

@@ -782,3 +782,52 @@ fn a_packet_never_hits_the_flow_it_learns() {
     let t = sw.trace(&Packet::ethernet(4, B, A, 0x88b5));
     assert_eq!(t.output_ports(), vec![3], "the next packet does: {t}");
 }
+
+#[test]
+fn packets_parse_from_text() {
+    let p: Packet = "in_port=2,dl_src=02:00:00:00:00:0a,dl_dst=ff:ff:ff:ff:ff:ff,arp,arp_op=1,\
+                     arp_spa=10.0.0.10,arp_tpa=10.0.0.11,arp_sha=02:00:00:00:00:0a"
+        .parse()
+        .unwrap();
+    assert_eq!(p, Packet::arp_request(2, A, IP_A, IP_B));
+    let p: Packet = "in_port=LOCAL tcp nw_src=10.0.0.10 nw_dst=10.0.0.11 tcp_dst=80 dl_vlan=5 \
+                     metadata=0x700000000000003(INTERFACE:3 LOCAL) reg3=0x10 tun_id=7"
+        .parse()
+        .unwrap();
+    assert_eq!(p.in_port, OFPP_LOCAL);
+    assert_eq!(
+        (p.eth_type, p.ip_proto, p.ip_ttl, p.tp_dst),
+        (0x0800, 6, 64, 80)
+    );
+    assert_eq!(p.vlan.map(|v| v.vid), Some(5));
+    assert_eq!(
+        (p.metadata, p.regs[3], p.tun_id),
+        (0x0700_0000_0000_0003, 0x10, 7)
+    );
+
+    // What Display writes parses back to the same packet.
+    for p in [
+        Packet::icmp_echo(1, A, B, IP_A, IP_B).with_metadata(metadata::typed(kind::INTERFACE, 3).0),
+        Packet::udp(3, A, B, (IP_A, 68), (IP_B, 67))
+            .with_vlan(7, 3)
+            .with_reg(2, 9),
+        Packet::arp_reply(2, B, IP_B, A, IP_A).with_tun_id(0x8000_0001),
+        Packet::broadcast(OFPP_LOCAL, C),
+    ] {
+        assert_eq!(p.to_string().parse::<Packet>().unwrap(), p, "{p}");
+    }
+
+    for (bad, says) in [
+        ("in_port=x", "number"),
+        ("eth_src=02:00", "MAC address"),
+        ("nw_dst=10.0.0", "IPv4 address"),
+        ("vlan_vid=4096", "larger than"),
+        ("reg9=1", "reg0 to reg7"),
+        ("colour=blue", "unknown field; known: in_port"),
+        ("ipx", "one of arp"),
+    ] {
+        let e = bad.parse::<Packet>().unwrap_err();
+        assert!(e.to_string().contains(says), "{bad}: {e}");
+        assert_eq!(e.item, bad);
+    }
+}

@@ -217,7 +217,7 @@ fn packet() -> impl Strategy<Value = Packet> {
                 None => p,
             };
             p.metadata = md;
-            if ttl == 0 {
+            if ttl == 0 && p.eth_type == 0x0800 {
                 p.ip_ttl = 1;
             }
             p
@@ -254,6 +254,17 @@ proptest! {
         for f in sw.learned() {
             let _ = describe::flow(f);
         }
+    }
+
+    #[test]
+    fn packets_read_back_what_they_print(p in packet()) {
+        let text = p.to_string();
+        prop_assert_eq!(text.parse::<Packet>().unwrap(), p, "{}", text);
+    }
+
+    #[test]
+    fn packet_parsing_never_panics(text in "[a-z_0-9=:., ()x]{0,60}") {
+        let _ = text.parse::<Packet>();
     }
 
     #[test]
