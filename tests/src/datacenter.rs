@@ -41,6 +41,12 @@ pub struct Options {
     /// Start daemons so they can outlive this process (no parent-death signal), for
     /// [`Datacenter::keep`].
     pub keepable: bool,
+    /// Give the root namespace this address on the management network (a veth
+    /// `<prefix>-mg` in the root namespace, its peer on the `mgmt` bridge), so programs outside
+    /// the datacenter (a user's `vnctl`, a test's HTTP client) reach vnapi and vnmgr at
+    /// 203.0.113.254. For one datacenter at a time (a sandbox): two would claim the same
+    /// subnet in the root namespace. E.g. `(203.0.113.200, 24)`.
+    pub root_mgmt_ip: Option<(Ipv4Addr, u8)>,
 }
 
 impl Default for Options {
@@ -50,6 +56,7 @@ impl Default for Options {
             dir: None,
             prefix: None,
             keepable: false,
+            root_mgmt_ip: None,
         }
     }
 }
@@ -160,6 +167,7 @@ pub struct Datacenter {
     layout: Layout,
     tools: Tools,
     keepable: bool,
+    root_mgmt_ip: Option<(Ipv4Addr, u8)>,
     /// Every namespace created so far, in creation order.
     namespaces: Vec<String>,
     hosts: Vec<Host>,
@@ -200,6 +208,7 @@ impl Datacenter {
             layout: options.layout,
             tools: tools.clone(),
             keepable: options.keepable,
+            root_mgmt_ip: options.root_mgmt_ip,
             namespaces: Vec::new(),
             hosts: Vec::new(),
             processes: Vec::new(),
@@ -294,6 +303,14 @@ impl Datacenter {
         })
     }
 
+    /// VM `name`'s IP (without prefix length), if it has one in the layout.
+    pub fn vm_ip(&self, name: &str) -> Result<Ipv4Addr> {
+        self.vm(name)?
+            .ip
+            .map(|(ip, _)| ip)
+            .ok_or_else(|| Error::Unavailable(format!("{name} has no IP in the layout")))
+    }
+
     /// Runs `argv` inside VM `name`.
     pub fn exec_vm(&self, name: &str, argv: &[&str]) -> Result<Output> {
         exec::output(&in_netns(&self.vm_netns(name)?, argv))
@@ -317,8 +334,11 @@ impl Datacenter {
     }
 
     /// Sets (replaces) VM `name`'s IP on `eth0`, e.g. after a scenario changes its lease.
-    pub fn set_vm_ip(&self, name: &str, ip: Option<(Ipv4Addr, u8)>) -> Result<()> {
+    pub fn set_vm_ip(&mut self, name: &str, ip: Option<(Ipv4Addr, u8)>) -> Result<()> {
         let netns = self.vm_netns(name)?;
+        if let Some(vm) = self.layout.vm_mut(name) {
+            vm.ip = ip;
+        }
         exec::run(&in_netns(&netns, &["ip", "addr", "flush", "dev", VM_IF]))?;
         if let Some((ip, len)) = ip {
             let address = format!("{ip}/{len}");
@@ -458,6 +478,7 @@ impl Datacenter {
                 .iter()
                 .map(|host| host.ovs.dir().to_owned())
                 .collect(),
+            root_links: self.root_links(),
             processes: Vec::new(),
             layout: self.layout.clone(),
         };
@@ -472,6 +493,14 @@ impl Datacenter {
         self.kept = true;
         state.save()?;
         Ok(self.dir.clone())
+    }
+
+    /// Interfaces this datacenter put into the root namespace.
+    fn root_links(&self) -> Vec<String> {
+        match self.root_mgmt_ip {
+            Some(_) => vec![self.ns("mg")],
+            None => Vec::new(),
+        }
     }
 
     fn process_names(&self) -> String {
@@ -530,7 +559,31 @@ impl Datacenter {
         ip(&["-n", &mgmt, "link", "add", MGMT_BRIDGE, "type", "bridge"])?;
         let address = format!("{MGMT_SERVER_IP}/{MGMT_PREFIX_LEN}");
         ip(&["-n", &mgmt, "addr", "add", &address, "dev", MGMT_BRIDGE])?;
-        ip(&["-n", &mgmt, "link", "set", MGMT_BRIDGE, "up"])
+        ip(&["-n", &mgmt, "link", "set", MGMT_BRIDGE, "up"])?;
+
+        if let Some((address, len)) = self.root_mgmt_ip {
+            // Created inside the namespace and moved out, so a failure leaves nothing in the
+            // root namespace; deleting the namespace deletes the pair.
+            let root_end = self.ns("mg");
+            ip(&[
+                "-n", &mgmt, "link", "add", "root0", "type", "veth", "peer", "name", &root_end,
+            ])?;
+            ip(&[
+                "-n",
+                &mgmt,
+                "link",
+                "set",
+                "root0",
+                "master",
+                MGMT_BRIDGE,
+                "up",
+            ])?;
+            ip(&["-n", &mgmt, "link", "set", &root_end, "netns", "1"])?;
+            let address = format!("{address}/{len}");
+            ip(&["addr", "add", &address, "dev", &root_end])?;
+            ip(&["link", "set", &root_end, "up"])?;
+        }
+        Ok(())
     }
 
     /// A hypervisor: namespace, uplink and management NICs, Open vSwitch with `brphys` and
@@ -738,6 +791,9 @@ impl Datacenter {
         while let Some(host) = self.hosts.pop() {
             note(host.ovs.stop().map_err(Error::from));
         }
+        for link in self.root_links() {
+            note(delete_root_link(&link));
+        }
         while let Some(name) = self.namespaces.pop() {
             note(netns::delete(&name));
         }
@@ -787,6 +843,10 @@ pub struct KeptState {
     pub dir: PathBuf,
     /// Namespaces, in creation order.
     pub namespaces: Vec<String>,
+    /// Interfaces in the root namespace (deleted explicitly: a namespace's veths vanish only
+    /// some time after the namespace).
+    #[serde(default)]
+    pub root_links: Vec<String>,
     /// Directories of the hosts' Open vSwitch instances.
     pub ovs_dirs: Vec<PathBuf>,
     /// Processes to stop on teardown. A tool that starts more may add them and [`save`].
@@ -841,6 +901,9 @@ pub fn teardown_kept(tools: &Tools, dir: &Path) -> Result<()> {
     for ovs_dir in state.ovs_dirs.iter().rev() {
         note(ovs::instance::stop_detached(tools, ovs_dir).map_err(Error::from));
     }
+    for link in &state.root_links {
+        note(delete_root_link(link));
+    }
     for name in state.namespaces.iter().rev() {
         note(netns::delete(name));
     }
@@ -852,4 +915,12 @@ pub fn teardown_kept(tools: &Tools, dir: &Path) -> Result<()> {
         path: state.dir.clone(),
         source,
     })
+}
+
+/// Deletes interface `name` from the root namespace, if it is there.
+fn delete_root_link(name: &str) -> Result<()> {
+    if Path::new("/sys/class/net").join(name).exists() {
+        exec::run(&["ip", "link", "delete", name])?;
+    }
+    Ok(())
 }

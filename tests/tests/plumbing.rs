@@ -235,6 +235,7 @@ fn processes_run_in_namespaces_and_a_kept_datacenter_is_torn_down_from_its_direc
         &tools,
         Options {
             keepable: true,
+            root_mgmt_ip: Some((Ipv4Addr::new(203, 0, 113, 200), 24)),
             ..Options::default()
         },
     )
@@ -291,6 +292,10 @@ fn processes_run_in_namespaces_and_a_kept_datacenter_is_torn_down_from_its_direc
         assert!(out.contains("1 received"), "{out}");
     }
 
+    // The root namespace has a leg on the management network too (the sandbox's vnctl).
+    let out = integration::exec::run(&["ping", "-c", "1", "-w", "5", "203.0.113.3"]).unwrap();
+    assert!(out.contains("1 received"), "{out}");
+
     // A thread can open sockets inside a namespace.
     let bound = netns::run_in(&dc.mgmt_netns(), || {
         std::net::TcpListener::bind((layout_mgmt_ip(), 0)).is_ok()
@@ -329,6 +334,11 @@ fn processes_run_in_namespaces_and_a_kept_datacenter_is_torn_down_from_its_direc
         );
     }
     assert!(!dir.exists());
+    let root_end = format!("/sys/class/net/{prefix}mg");
+    assert!(
+        !std::path::Path::new(&root_end).exists(),
+        "{root_end} survived"
+    );
 }
 
 fn layout_mgmt_ip() -> Ipv4Addr {

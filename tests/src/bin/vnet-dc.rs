@@ -2,7 +2,8 @@
 //! tear it down. The plumbing under the sandbox; it starts no vnet daemon itself.
 //!
 //! ```text
-//! vnet-dc up [--dir DIR] [--prefix PREFIX]   build and keep it; prints its directory
+//! vnet-dc up [--dir DIR] [--prefix PREFIX] [--root-mgmt-ip IP/LEN]
+//!                                            build and keep it; prints its directory
 //! vnet-dc show DIR                           what it consists of (state.json)
 //! vnet-dc down DIR                           stop its processes and switches, delete it
 //! ```
@@ -12,7 +13,8 @@ use std::process::ExitCode;
 
 use integration::{Datacenter, KeptState, Options, Tools, layout};
 
-const USAGE: &str = "usage: vnet-dc up [--dir DIR] [--prefix PREFIX] | show DIR | down DIR";
+const USAGE: &str =
+    "usage: vnet-dc up [--dir DIR] [--prefix PREFIX] [--root-mgmt-ip IP/LEN] | show DIR | down DIR";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -39,6 +41,12 @@ fn run(args: &[String]) -> Result<(), String> {
                 match flag.as_str() {
                     "--dir" => options.dir = Some(PathBuf::from(value)),
                     "--prefix" => options.prefix = Some(value.clone()),
+                    "--root-mgmt-ip" => {
+                        let (ip, len) = value.split_once('/').ok_or(USAGE)?;
+                        let ip = ip.parse().map_err(|_| format!("bad IP in {value}"))?;
+                        let len = len.parse().map_err(|_| format!("bad prefix in {value}"))?;
+                        options.root_mgmt_ip = Some((ip, len));
+                    }
                     _ => return Err(USAGE.to_owned()),
                 }
             }
