@@ -305,6 +305,23 @@ impl SwitchHandle {
     /// them now.
     pub async fn read_flows(&self) -> Result<FlowSet, SwitchError> {
         let _serial = self.shared.flows_lock.lock().await;
+        self.read_flows_locked().await
+    }
+
+    /// Reads the flows back, diffs them against `desired` ([`pipeline::diff`]: learned flows
+    /// are left alone) and applies the difference, with no other apply in between: rule 3 of
+    /// ARCHITECTURE.md §2 in one call. Nothing is sent when the switch already agrees.
+    pub async fn reconcile(&self, desired: &FlowSet) -> Result<ApplyReport, SwitchError> {
+        let started = Instant::now();
+        let _serial = self.shared.flows_lock.lock().await;
+        let installed = self.read_flows_locked().await?;
+        let diff = pipeline::diff(&installed, desired);
+        let mut report = self.apply_locked(&diff).await?;
+        report.elapsed = started.elapsed();
+        Ok(report)
+    }
+
+    async fn read_flows_locked(&self) -> Result<FlowSet, SwitchError> {
         let conn = self.conn()?;
         let what = "the flow dump";
         let xid = conn.alloc_xids(1);
@@ -362,6 +379,13 @@ impl SwitchHandle {
     pub async fn apply(&self, diff: &FlowDiff) -> Result<ApplyReport, SwitchError> {
         let started = Instant::now();
         let _serial = self.shared.flows_lock.lock().await;
+        let mut report = self.apply_locked(diff).await?;
+        report.elapsed = started.elapsed();
+        Ok(report)
+    }
+
+    async fn apply_locked(&self, diff: &FlowDiff) -> Result<ApplyReport, SwitchError> {
+        let started = Instant::now();
         let mut report = ApplyReport {
             added: diff.add.len(),
             modified: diff.modify.len(),
