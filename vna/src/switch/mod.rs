@@ -18,10 +18,10 @@
 //! let mut events = sw.events();
 //! sw.wait_connected().await;
 //! loop {
-//!     // On every (re)connect, and whenever the model or the ports change:
-//!     let installed = sw.read_flows().await?;
+//!     // On every (re)connect, and whenever the model or the ports change: read back, diff,
+//!     // apply (or keep the installed set yourself and call `apply` with your own diff).
 //!     let want = desired(sw.ports().borrow().switch_ports());
-//!     sw.apply(&pipeline::diff(&installed, &want)).await?;
+//!     sw.reconcile(&want).await?;
 //!     match events.next().await {
 //!         Some(SwitchEvent::PacketIn(pi)) => { /* ARP, DHCP … */ let _ = pi; }
 //!         Some(_) => {} // Connected, PortStatus, Disconnected, Lost: reconcile again
