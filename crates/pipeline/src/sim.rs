@@ -38,6 +38,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::net::Ipv4Addr;
 
+use openflow::multipart::FlowStats;
 use openflow::nicira::{
     self, FieldRef, Learn, LearnDst, LearnSrc, NxAction, OFPP_IN_PORT16, TABLE_NONE,
 };
@@ -1641,6 +1642,24 @@ impl Simulator {
         let mut sim = Simulator::default();
         for f in flows.flows() {
             sim.insert(f.clone(), false);
+        }
+        sim
+    }
+
+    /// A switch holding what a flow statistics reply reports, e.g. read back from a real
+    /// switch to trace against what it holds. Flows with the [`cookie::DYNAMIC`] flag are
+    /// marked learned (vnet gives learned flows that flag).
+    ///
+    /// [`cookie::DYNAMIC`]: crate::cookie::DYNAMIC
+    pub fn from_stats(stats: &[FlowStats]) -> Simulator {
+        let mut sim = Simulator::default();
+        for s in stats {
+            let mut flow = Flow::new(s.table_id, s.priority, s.cookie, s.match_.clone());
+            flow.instructions = s.instructions.clone();
+            flow.idle_timeout = s.idle_timeout;
+            flow.hard_timeout = s.hard_timeout;
+            let learned = flow.is_dynamic();
+            sim.insert(flow, learned);
         }
         sim
     }

@@ -831,3 +831,45 @@ fn packets_parse_from_text() {
         assert_eq!(e.item, bad);
     }
 }
+
+#[test]
+fn flows_read_back_from_a_switch_can_be_traced() {
+    let stats: Vec<openflow::multipart::FlowStats> = l2()
+        .sorted()
+        .into_iter()
+        .chain([&Flow::new(
+            1,
+            35,
+            cookie::DYNAMIC,
+            Match::new().with(Oxm::EthDst(MacAddr([2, 0, 0, 0, 0, 0xd]), None)),
+        )
+        .instruction(apply(vec![Action::output(3)]))])
+        .map(|f| openflow::multipart::FlowStats {
+            table_id: f.table,
+            duration_sec: 1,
+            duration_nsec: 0,
+            priority: f.priority,
+            idle_timeout: f.idle_timeout,
+            hard_timeout: f.hard_timeout,
+            flags: 0,
+            cookie: f.cookie,
+            packet_count: 0,
+            byte_count: 0,
+            match_: f.match_.clone(),
+            instructions: f.instructions.clone(),
+        })
+        .collect();
+    let mut sw = Simulator::from_stats(&stats);
+    assert_eq!(sw.learned().len(), 1);
+    assert_eq!(
+        sw.trace(&Packet::icmp_echo(1, A, B, IP_A, IP_B))
+            .output_ports(),
+        vec![2]
+    );
+    let t = sw.trace(&Packet::broadcast(1, A).with_metadata(0));
+    assert_eq!(t.output_ports(), vec![2, 3]);
+    let d = MacAddr([2, 0, 0, 0, 0, 0xd]);
+    let t = sw.trace(&Packet::icmp_echo(1, A, d, IP_A, IP_B));
+    assert_eq!(t.output_ports(), vec![3], "{t}");
+    assert!(t.steps[1].flow.as_ref().unwrap().learned);
+}
