@@ -222,6 +222,9 @@ impl Datacenter {
         for spec in dc.layout.vms.clone() {
             dc.build_vm(&spec)?;
         }
+        // Recorded so `sweep` can clean up after a test process that died without unwinding
+        // (its daemons die with it, through the parent-death signal; namespaces do not).
+        dc.state(Some(std::process::id())).save()?;
         Ok(dc)
     }
 
@@ -469,19 +472,7 @@ impl Datacenter {
                 "this datacenter was not built keepable (Options::keepable)".to_owned(),
             ));
         }
-        let mut state = KeptState {
-            prefix: self.prefix.clone(),
-            dir: self.dir.clone(),
-            namespaces: self.namespaces.clone(),
-            ovs_dirs: self
-                .hosts
-                .iter()
-                .map(|host| host.ovs.dir().to_owned())
-                .collect(),
-            root_links: self.root_links(),
-            processes: Vec::new(),
-            layout: self.layout.clone(),
-        };
+        let mut state = self.state(None);
         for process in std::mem::take(&mut self.processes) {
             let name = process.name().to_owned();
             let (pid, comm) = process.detach();
@@ -493,6 +484,24 @@ impl Datacenter {
         self.kept = true;
         state.save()?;
         Ok(self.dir.clone())
+    }
+
+    /// What [`teardown_kept`] needs to remove this datacenter (processes not included).
+    fn state(&self, owner_pid: Option<u32>) -> KeptState {
+        KeptState {
+            owner_pid,
+            prefix: self.prefix.clone(),
+            dir: self.dir.clone(),
+            namespaces: self.namespaces.clone(),
+            ovs_dirs: self
+                .hosts
+                .iter()
+                .map(|host| host.ovs.dir().to_owned())
+                .collect(),
+            root_links: self.root_links(),
+            processes: Vec::new(),
+            layout: self.layout.clone(),
+        }
     }
 
     /// Interfaces this datacenter put into the root namespace.
@@ -837,6 +846,9 @@ pub struct KeptProcess {
 /// What a kept datacenter consists of, saved as `<dir>/state.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeptState {
+    /// The process that owns the datacenter while a test runs; `None` once it is kept.
+    #[serde(default)]
+    pub owner_pid: Option<u32>,
     /// The namespaces' prefix.
     pub prefix: String,
     /// The datacenter's directory.
@@ -923,4 +935,36 @@ fn delete_root_link(name: &str) -> Result<()> {
         exec::run(&["ip", "link", "delete", name])?;
     }
     Ok(())
+}
+
+/// Tears down every datacenter under the temporary directory (`vnet-*/state.json`) whose
+/// owning process is gone without having torn it down (a test killed by a timeout, say).
+/// Kept datacenters are left alone. Returns the directories it removed.
+pub fn sweep(tools: &Tools) -> Result<Vec<PathBuf>> {
+    let temp = std::env::temp_dir();
+    let entries = fs::read_dir(&temp).map_err(|source| Error::Io {
+        path: temp.clone(),
+        source,
+    })?;
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let dir = entry.path();
+        let is_ours = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|name| name.starts_with("vnet-"));
+        if !is_ours || !dir.join(STATE_FILE).is_file() {
+            continue;
+        }
+        let Ok(state) = KeptState::load(&dir) else {
+            continue;
+        };
+        if let Some(owner) = state.owner_pid
+            && !ovs::pid::is_running(owner)
+        {
+            teardown_kept(tools, &dir)?;
+            removed.push(dir);
+        }
+    }
+    Ok(removed)
 }

@@ -33,7 +33,7 @@ use std::io::Write as _;
 
 pub use datacenter::{
     Datacenter, Host, KeptProcess, KeptState, Options, STATE_FILE, VNMGR_EVENT_PORT,
-    VNMGR_RPC_PORT, teardown_kept,
+    VNMGR_RPC_PORT, sweep, teardown_kept,
 };
 pub use error::{Error, Result};
 pub use layout::{HostSpec, Layout, Underlay, VmSpec};

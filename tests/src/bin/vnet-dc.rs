@@ -6,6 +6,7 @@
 //!                                            build and keep it; prints its directory
 //! vnet-dc show DIR                           what it consists of (state.json)
 //! vnet-dc down DIR                           stop its processes and switches, delete it
+//! vnet-dc sweep                              delete datacenters whose test process died
 //! ```
 
 use std::path::PathBuf;
@@ -13,8 +14,7 @@ use std::process::ExitCode;
 
 use integration::{Datacenter, KeptState, Options, Tools, layout};
 
-const USAGE: &str =
-    "usage: vnet-dc up [--dir DIR] [--prefix PREFIX] [--root-mgmt-ip IP/LEN] | show DIR | down DIR";
+const USAGE: &str = "usage: vnet-dc up [--dir DIR] [--prefix PREFIX] [--root-mgmt-ip IP/LEN] | show DIR | down DIR | sweep";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -65,6 +65,12 @@ fn run(args: &[String]) -> Result<(), String> {
         Some((command, [dir])) if command == "down" => {
             integration::teardown_kept(&tools()?, &PathBuf::from(dir))
                 .map_err(|error| error.to_string())
+        }
+        Some((command, [])) if command == "sweep" => {
+            for dir in integration::sweep(&tools()?).map_err(|error| error.to_string())? {
+                println!("removed {}", dir.display());
+            }
+            Ok(())
         }
         _ => Err(USAGE.to_owned()),
     }
