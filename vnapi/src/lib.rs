@@ -8,7 +8,7 @@
 //! generated from it, so they cannot disagree. Every route is served under `/api/1.0` and
 //! under the `/api` alias.
 //!
-//! **Requests.** Parameters come from the query string, a form body or a JSON object body
+//! **Requests.** Parameters come from the query string, a form body or a JSON (or YAML) object body
 //! (merged in that order); a name the route does not declare is 400 (code 110) listing the
 //! accepted ones, a missing required one 111, a bad uuid 101. Values are converted to the
 //! JSON vnmgr takes; `<x>_uuid` references go to vnmgr as they are (it resolves them).
@@ -40,7 +40,9 @@
 //! `GET /ip_lease_containers/{uuid}/ip_leases` (through the container's association rows)
 //! and `/ip_retention_containers/{uuid}/ip_retentions`.
 //!
-//! What it does not do (yet): YAML request bodies and `.json`/`.yml` suffixes.
+//! **Formats.** A path may end in `.json` or `.yml` (reference §3.1), which picks the
+//! response's format (YAML as `text/yaml`); request bodies may be YAML (`application/yaml`,
+//! `text/yaml`) as well as JSON or a form.
 
 #![forbid(unsafe_code)]
 

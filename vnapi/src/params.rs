@@ -41,6 +41,28 @@ pub fn add_json(into: &mut RawParams, body: &[u8]) -> Result<(), Failure> {
     }
 }
 
+/// Adds the members of a YAML mapping body (the original parsed YAML bodies as it did
+/// JSON); anything else is error 110.
+pub fn add_yaml(into: &mut RawParams, body: &[u8]) -> Result<(), Failure> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(());
+    }
+    match serde_norway::from_slice::<Value>(body) {
+        Ok(Value::Object(members)) => {
+            into.extend(members);
+            Ok(())
+        }
+        Ok(Value::Null) => Ok(()),
+        Ok(_) => Err(Failure::argument(
+            "the YAML body must be a mapping of parameters",
+        )),
+        Err(e) => Err(Failure::argument(format!(
+            "the YAML body is malformed: {}",
+            quoted(&e.to_string())
+        ))),
+    }
+}
+
 /// Checks `raw` against what `route` accepts and converts every value: an unknown name is
 /// error 110 listing the accepted ones, a missing required parameter 111, a bad uuid 101, any
 /// other bad value 110. Returns the fields keyed by the names vnmgr knows them by.

@@ -645,6 +645,7 @@ pub const SERVICES: &[ServiceRoute] = &[
     ServiceRoute {
         method: Method::Post,
         target: K::LeasePolicy,
+        answers: Table::IpLeases,
         segment: "ip_leases",
         service: Service::AllocateLease,
         params: &[Param::req("interface_uuid", T::Uuid(K::Interface))],
@@ -653,6 +654,7 @@ pub const SERVICES: &[ServiceRoute] = &[
     ServiceRoute {
         method: Method::Put,
         target: K::IpLease,
+        answers: Table::IpLeases,
         segment: "attach",
         service: Service::AttachLease,
         params: &[
@@ -664,6 +666,7 @@ pub const SERVICES: &[ServiceRoute] = &[
     ServiceRoute {
         method: Method::Put,
         target: K::IpLease,
+        answers: Table::IpLeases,
         segment: "release",
         service: Service::ReleaseLease,
         params: &[],

@@ -378,6 +378,9 @@ pub struct ServiceRoute {
     pub method: Method,
     /// The resource the `{uuid}` names.
     pub target: ResourceKind,
+    /// The table of the row the call answers with (the allocated lease, for a lease
+    /// policy's allocation).
+    pub answers: Table,
     /// The path segment after `{uuid}`.
     pub segment: &'static str,
     pub service: Service,
@@ -641,11 +644,10 @@ fn listing_route(l: &Listing, out: &mut Vec<Route>) {
 }
 
 fn service_route(s: &ServiceRoute, out: &mut Vec<Route>) {
-    let table = s.target.table();
     out.push(Route {
         method: s.method,
-        path: format!("/{}/{{uuid}}/{}", table.as_str(), s.segment),
-        table,
+        path: format!("/{}/{{uuid}}/{}", s.target.table().as_str(), s.segment),
+        table: s.answers,
         action: Action::Call(s.service),
         path_params: vec![PathParam {
             name: "uuid",

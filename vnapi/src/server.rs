@@ -33,9 +33,80 @@ pub struct AppState {
     pub token: Option<Arc<str>>,
 }
 
-/// The whole HTTP API: every route of [`route_table`] plus `/openapi.json` under each of
-/// [`API_ROOTS`], behind the token check when a token is configured.
+/// The whole HTTP API: every route of [`route_table`] plus `/openapi` under each of
+/// [`API_ROOTS`], behind the token check when a token is configured. A path may end in
+/// `.json` or `.yml` (reference §3.1): the suffix is taken off before routing and picks the
+/// response's format (`/api/1.0/openapi.json` is the OpenAPI document as JSON).
 pub fn router(state: AppState) -> Router {
+    Router::new()
+        .fallback_service(routes(state))
+        .layer(middleware::from_fn(format_suffix))
+}
+
+/// The response formats a path suffix can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    Yaml,
+}
+
+/// Takes a `.json`, `.yml` or `.yaml` suffix off the path, routes the request, and answers
+/// in the format it asked for.
+async fn format_suffix(mut request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let found = [
+        (".json", Format::Json),
+        (".yml", Format::Yaml),
+        (".yaml", Format::Yaml),
+    ]
+    .into_iter()
+    .find_map(|(suffix, format)| Some((path.strip_suffix(suffix)?.to_owned(), format)));
+    let Some((stripped, format)) = found else {
+        return next.run(request).await;
+    };
+    let rewritten = match request.uri().query() {
+        Some(query) => format!("{stripped}?{query}"),
+        None => stripped,
+    };
+    match rewritten.parse() {
+        Ok(uri) => *request.uri_mut() = uri,
+        Err(_) => return Failure::no_route(request.uri().path()).into_response(),
+    }
+    let response = next.run(request).await;
+    match format {
+        Format::Json => response,
+        Format::Yaml => as_yaml(response).await,
+    }
+}
+
+/// A JSON response re-written as YAML (`text/yaml`), status and headers kept.
+async fn as_yaml(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = to_bytes(body, usize::MAX).await else {
+        return Failure::from(proto::ApiError::internal("cannot read the response body"))
+            .into_response();
+    };
+    let yaml = serde_json::from_slice::<Value>(&bytes)
+        .map_err(|e| e.to_string())
+        .and_then(|value| serde_norway::to_string(&value).map_err(|e| e.to_string()));
+    match yaml {
+        Ok(text) => {
+            parts.headers.remove(header::CONTENT_LENGTH);
+            parts.headers.insert(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static("text/yaml; charset=utf-8"),
+            );
+            Response::from_parts(parts, Body::from(text))
+        }
+        Err(e) => Failure::from(proto::ApiError::internal(format!(
+            "cannot write the response as YAML: {e}"
+        )))
+        .into_response(),
+    }
+}
+
+/// Every route under each API root, behind the token check.
+fn routes(state: AppState) -> Router {
     let mut api: Router<AppState> = Router::new();
     let mut paths: Vec<&str> = Vec::new();
     for route in route_table() {
@@ -53,7 +124,7 @@ pub fn router(state: AppState) -> Router {
         api = api.route(path, methods);
     }
     api = api.route(
-        "/openapi.json",
+        "/openapi",
         get(|| async { axum::Json(openapi::document()) }),
     );
     let api = api.method_not_allowed_fallback(method_not_allowed);
@@ -208,10 +279,13 @@ async fn read_params(request: Request) -> Result<RawParams, Failure> {
     }
     match content_type.as_str() {
         "application/json" | "text/json" => params::add_json(&mut raw, &bytes)?,
+        "application/yaml" | "text/yaml" | "application/x-yaml" | "text/x-yaml" => {
+            params::add_yaml(&mut raw, &bytes)?
+        }
         "application/x-www-form-urlencoded" | "" => params::add_urlencoded(&mut raw, &bytes),
         other => {
             return Err(Failure::argument(format!(
-                "unsupported content type {other:?}: send application/json, text/json or application/x-www-form-urlencoded"
+                "unsupported content type {other:?}: send application/json, text/json, application/yaml, text/yaml or application/x-www-form-urlencoded"
             )));
         }
     }

@@ -187,6 +187,14 @@ pub(crate) async fn create_composite(
     let Value::Object(mut fields) = input else {
         return crate::server::create_in(tx, ctx, table, input, relate).await;
     };
+    // A uuid in use is 102 before any implied row is written.
+    if let (Some(kind), Some(uuid)) = (table.resource_kind(), fields.get("uuid")) {
+        let uuid = rows::parse_uuid("uuid", kind, uuid)?;
+        crate::server::check_uuid_free(tx, table, uuid).await?;
+    }
+    if relate {
+        check_sides_unrelated(tx, table, &fields).await?;
+    }
     let has_column = |name: &str| table.columns().iter().any(|c| c.name == name);
     if table != Table::MacAddresses
         && has_column("mac_address_id")
@@ -199,6 +207,13 @@ pub(crate) async fn create_composite(
                 "give either mac_address or mac_address_id",
             )
             .into());
+        }
+        if relate {
+            // An existing relation is 112 before the MAC is looked at (it would be taken).
+            let mut probe = fields.clone();
+            probe.insert("mac_address_id".into(), Value::from(0));
+            let probe = rows::row_for_create(tx, table, Value::Object(probe)).await?;
+            crate::server::check_relation_absent(tx, &probe).await?;
         }
         let mut address = Map::new();
         address.insert("mac_address".into(), mac);
@@ -249,6 +264,45 @@ pub(crate) async fn create_composite(
         services::allocate_lease(tx, &policy.uuid, &interface.uuid, ctx).await?;
     }
     Ok(created)
+}
+
+/// Error 112 when a live row of association table `table` already joins the two rows
+/// `fields` names. The sides are the table's first two columns after `id` (every association
+/// table is declared so); not all of these tables have a unique key saying it, and relating
+/// the same two rows twice is never meant (for a lease policy's interface it would allocate
+/// a second lease).
+async fn check_sides_unrelated(
+    tx: &mut Tx,
+    table: Table,
+    fields: &Map<String, Value>,
+) -> Result<(), OpError> {
+    let sides: Vec<&str> = table
+        .columns()
+        .iter()
+        .skip(1)
+        .take(2)
+        .map(|c| c.name)
+        .collect();
+    let mut filter = store::Filter::new();
+    let mut described = Vec::new();
+    for side in &sides {
+        let Some(id) = fields.get(*side).and_then(Value::as_i64) else {
+            // Named another way (by uuid): the unique keys still apply.
+            return Ok(());
+        };
+        filter = filter.eq(*side, id);
+        described.push(format!("{side} {id}"));
+    }
+    if tx.find_any(table, &filter).await?.is_empty() {
+        return Ok(());
+    }
+    let right = described.split_off(1);
+    Err(ModelError::RelationExists {
+        relation: table.as_str().into(),
+        left: described.join(", "),
+        right: right.join(", "),
+    }
+    .into())
 }
 
 /// One row created in `tx` as `Op::Create` would (validation, references, services).

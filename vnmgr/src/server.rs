@@ -581,7 +581,7 @@ impl Shared {
 }
 
 /// Refuses an association that already exists (code 112), judged by the table's unique keys.
-async fn check_relation_absent(tx: &mut Tx, row: &AnyRecord) -> Result<(), OpError> {
+pub(crate) async fn check_relation_absent(tx: &mut Tx, row: &AnyRecord) -> Result<(), OpError> {
     let table = row.table();
     let values = row.to_values();
     for key in store::schema::unique_keys(table) {
@@ -612,6 +612,22 @@ async fn check_relation_absent(tx: &mut Tx, row: &AnyRecord) -> Result<(), OpErr
     Ok(())
 }
 
+/// Error 102 when a live row of `table` has `uuid`.
+pub(crate) async fn check_uuid_free(tx: &mut Tx, table: Table, uuid: Uuid) -> Result<(), OpError> {
+    let found = tx
+        .find_any(table, &Filter::new().eq("uuid", uuid.suffix()))
+        .await?;
+    if found.is_empty() {
+        Ok(())
+    } else {
+        Err(ModelError::DuplicateUuid {
+            field: "uuid".into(),
+            uuid,
+        }
+        .into())
+    }
+}
+
 pub(crate) async fn create_in(
     tx: &mut Tx,
     ctx: &ServiceContext,
@@ -620,6 +636,11 @@ pub(crate) async fn create_in(
     relate: bool,
 ) -> Result<Value, OpError> {
     let mut row = rows::row_for_create(tx, table, input).await?;
+    // A uuid in use is 102 whatever else the row repeats (the original's API checked it
+    // first).
+    if let Some(uuid) = row.uuid() {
+        check_uuid_free(tx, table, uuid).await?;
+    }
     row.validate()?;
     rows::check_references(tx, &row, false).await?;
     rows::check_cross_row(tx, &row).await?;
