@@ -4,7 +4,9 @@
 //! and p99 latency; asserts nothing about them.
 //!
 //! Run: `cargo bench -p vnapi --bench http` (release build). `VNAPI_BENCH_SECS` sets the
-//! duration of each run (default 5), `VNAPI_BENCH_CONNECTIONS` the connections (default 8).
+//! duration of each run (default 5), `VNAPI_BENCH_CONNECTIONS` the connections (default 8),
+//! `VNAPI_BENCH_THREADS` wrk's threads (default 2; on the 2-core machine `-t1` and `-t2`
+//! measured the same within noise).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use std::io::Write;
@@ -74,6 +76,7 @@ fn run_wrk(label: &str, args: &[String]) {
 fn main() {
     let secs = env_or("VNAPI_BENCH_SECS", 5);
     let connections = env_or("VNAPI_BENCH_CONNECTIONS", 8);
+    let threads = env_or("VNAPI_BENCH_THREADS", 2);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -117,7 +120,7 @@ fn main() {
 
     let wrk_present = Command::new("wrk").arg("--version").output().is_ok();
     let common = [
-        "-t2".to_owned(),
+        format!("-t{threads}"),
         format!("-c{connections}"),
         format!("-d{secs}s"),
         "--latency".to_owned(),
