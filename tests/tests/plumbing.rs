@@ -145,6 +145,23 @@ fn vms_reach_each_other_over_the_shared_underlay_and_over_gre_through_the_router
     assert!(!dc.reaches("vm1", vm_ip(3), Duration::from_secs(1)).unwrap());
 
     add_gre_pair(&dc, "host1", "host3");
+    // br0 as vna finds it (ovs-vsctl run inside the host's namespace, as vna would be).
+    let host1 = dc.host("host1").unwrap();
+    let ports = host1
+        .vsctl()
+        .netns(host1.netns())
+        .list_ports(BRIDGE)
+        .unwrap();
+    let described: Vec<(&str, &str, Option<u32>)> = ports
+        .iter()
+        .map(|port| (port.name.as_str(), port.port_type.as_str(), port.ofport))
+        .collect();
+    assert_eq!(described.len(), 4, "{described:?}");
+    assert!(described.contains(&("eth0", "patch", Some(HOST_OFPORT))));
+    assert!(described.contains(&("vif-vm1", "", Some(2))));
+    assert!(described.contains(&("vif-vm2", "", Some(3))));
+    let gre = ports.iter().find(|port| port.name == "t-h3").unwrap();
+    assert_eq!(gre.options["remote_ip"], "198.51.100.3");
     for host in dc.hosts() {
         install_split_horizon_switch(&dc, host);
     }
