@@ -183,14 +183,17 @@ fn path_str(p: &Path) -> Result<&str> {
         .ok_or_else(|| Error::Unavailable(format!("{} is not UTF-8", p.display())))
 }
 
-/// `base`, or `base-2`, `base-3`… when a process of that name exists already.
+/// `base`, or `base-2`, `base-3`… when a process of that name runs or ran (its log exists), so
+/// every run of a program has a log of its own.
 fn fresh_name(dc: &mut Datacenter, base: &str) -> String {
-    if dc.process(base).is_err() {
+    let logs = dc.logs_dir();
+    let mut taken = |n: &str| dc.process(n).is_ok() || logs.join(format!("{n}.log")).exists();
+    if !taken(base) {
         return base.to_owned();
     }
     (2..)
         .map(|n| format!("{base}-{n}"))
-        .find(|n| dc.process(n).is_err())
+        .find(|n| !taken(n))
         .unwrap_or_else(|| base.to_owned())
 }
 

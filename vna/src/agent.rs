@@ -187,7 +187,8 @@ impl Reconciler {
                 self.gre = Some(plan.gre_ports.clone());
             }
         }
-        if self.installed.is_none() {
+        let read_back = self.installed.is_none();
+        if read_back {
             let flows = self
                 .sw
                 .read_flows()
@@ -210,6 +211,13 @@ impl Reconciler {
                 compute_us = computed.as_micros(),
                 total_us = started.elapsed().as_micros(),
                 "flows applied"
+            );
+        }
+        if read_back {
+            info!(
+                flows = plan.flows.len(),
+                changed = diff.len(),
+                "switch in sync after reading its flows back"
             );
         }
         // Learned flows the switch holds stay out of `installed`: diff never deletes them.
