@@ -252,7 +252,8 @@ fn processes_run_in_namespaces_and_a_kept_datacenter_is_torn_down_from_its_direc
         &tools,
         Options {
             keepable: true,
-            root_mgmt_ip: Some((Ipv4Addr::new(203, 0, 113, 200), 24)),
+            // Not .200, which a sandbox on the same machine may use.
+            root_mgmt_ip: Some((Ipv4Addr::new(203, 0, 113, 201), 24)),
             ..Options::default()
         },
     )
@@ -310,7 +311,11 @@ fn processes_run_in_namespaces_and_a_kept_datacenter_is_torn_down_from_its_direc
     }
 
     // The root namespace has a leg on the management network too (the sandbox's vnctl).
-    let out = integration::exec::run(&["ping", "-c", "1", "-w", "5", "203.0.113.3"]).unwrap();
+    // Bound to this datacenter's leg, in case another one (a sandbox) has the same subnet.
+    let root_leg = format!("{prefix}mg");
+    let out =
+        integration::exec::run(&["ping", "-I", &root_leg, "-c", "1", "-w", "5", "203.0.113.3"])
+            .unwrap();
     assert!(out.contains("1 received"), "{out}");
 
     // A thread can open sockets inside a namespace.
