@@ -366,3 +366,30 @@ fn processes_run_in_namespaces_and_a_kept_datacenter_is_torn_down_from_its_direc
 fn layout_mgmt_ip() -> Ipv4Addr {
     integration::layout::MGMT_SERVER_IP
 }
+
+#[test]
+fn a_panicking_test_still_tears_its_datacenter_down_and_keeps_its_logs() {
+    let Some(tools) = integration::require().unwrap() else {
+        return;
+    };
+    let built = std::sync::Mutex::new(None);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let dc = Datacenter::build(&tools, Options::default()).unwrap();
+        *built.lock().unwrap() = Some((dc.prefix().to_owned(), dc.dir().to_owned(), dc.pids()));
+        panic!("a failing scenario");
+    }));
+    assert!(outcome.is_err());
+    let (prefix, dir, pids) = built.lock().unwrap().take().unwrap();
+    assert_eq!(netns::list(&format!("{prefix}-")), Vec::<String>::new());
+    for pid in pids {
+        assert!(
+            !ovs::pid::is_running(pid),
+            "pid {pid} survived the teardown"
+        );
+    }
+    assert!(
+        dir.join("host1").join("ovs-vswitchd.log").is_file(),
+        "the logs of a failed test are kept"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
