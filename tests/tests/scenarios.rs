@@ -157,6 +157,18 @@ fn simple_nw_vna_after() {
     simple_nw(VnaStart::AfterDataset, Database::Sqlite);
 }
 
+/// simple_nw with vnmgr on MariaDB (a private server; its unix socket crosses namespaces).
+#[test]
+fn simple_nw_on_mariadb() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let Some(mariadb) = runtime.block_on(testkit::mariadb::MariaDb::start()) else {
+        return;
+    };
+    let url = runtime.block_on(mariadb.create_database("vnet"));
+    simple_nw(VnaStart::BeforeDataset, Database::Url(url));
+    drop(mariadb);
+}
+
 fn simple_seg(order: VnaStart) {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     // The guests' addresses are set by hand (the harness's defaults are simple_nw's); the
