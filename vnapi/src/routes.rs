@@ -93,15 +93,6 @@ pub enum Service {
 }
 
 impl Action {
-    /// Whether the route answers one row (which then gets the extras of reference §3.3),
-    /// rather than a page or a list of uuids.
-    pub fn answers_a_row(self) -> bool {
-        !matches!(
-            self,
-            Self::List | Self::ListVia { .. } | Self::Delete | Self::Unrelate
-        )
-    }
-
     /// Whether the route answers a page `{total_count, offset, limit, items}`.
     pub fn answers_a_page(self) -> bool {
         matches!(self, Self::List | Self::ListVia { .. })

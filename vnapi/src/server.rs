@@ -203,12 +203,8 @@ async fn serve_route(
         }
     };
     match answer(route, &state.vnmgr, &path, request).await {
-        Ok(Answer::Value(mut body)) => {
-            if route.action.answers_a_row() {
-                crate::resources::add_extras(&state.vnmgr, route.table, &mut body).await;
-            }
-            axum::Json(body).into_response()
-        }
+        // Rows come with the extras of reference §3.3: vnmgr adds them.
+        Ok(Answer::Value(body)) => axum::Json(body).into_response(),
         Ok(Answer::Json(body)) => (
             [(
                 header::CONTENT_TYPE,

@@ -1059,6 +1059,23 @@ async fn read_world(c: &mut Contract) {
             );
         }
     }
+    // List items carry the extras of reference §3.3 as shows do.
+    for (path, field, value) in [
+        ("/routes", "interface_uuid", "if-1"),
+        ("/mac_leases?limit=100", "mac_address", "02:00:00:00:00:99"),
+        ("/ip_leases?limit=100", "ipv4_address", "10.1.0.99"),
+        ("/route_links", "mac_address", "02:00:10:ff:00:01"),
+        ("/filters/fil-1/static", "dst_port", "22"),
+    ] {
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let params: Vec<(&str, &str)> = query.split_once('=').into_iter().collect();
+        let page = c.ok("GET", path, &params).await;
+        let items = page["items"].as_array().unwrap();
+        assert!(
+            items.iter().any(|i| same_value(&i[field], value)),
+            "{field}={value} in GET {path}: {page}"
+        );
+    }
     // The interface, as the original showed it (reference §3.3).
     let interface = c.ok("GET", "/interfaces/if-1", &[]).await;
     let mac_leases = interface["mac_leases"].as_array().unwrap();

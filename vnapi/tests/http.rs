@@ -1335,8 +1335,17 @@ async fn object_responses_carry_related_uuids_and_addresses() {
     assert_eq!(member["security_group_uuid"], "sg-1", "{member}");
     assert_eq!(member["interface_uuid"], "if-inst2", "{member}");
 
-    // Lists stay as they are (no round trip per item).
+    // List items carry the same extras (vnmgr adds them from its read model).
     let page = api.ok("GET", "/api/1.0/interfaces/if-inst1/networks").await;
-    assert_eq!(page["items"][0].get("network_uuid"), None, "{page}");
+    assert_eq!(page["items"][0]["network_uuid"], "nw-test1", "{page}");
+    let page = api.ok("GET", "/api/1.0/interfaces").await;
+    let inst1 = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["uuid"] == "if-inst1")
+        .unwrap();
+    assert_eq!(inst1["network_uuid"], "nw-test1", "{inst1}");
+    assert!(inst1["mac_leases"].is_array(), "{inst1}");
     vnmgr.stop().await;
 }

@@ -233,7 +233,8 @@ pub const RESOURCES: &[Resource] = &[
             "display_name",
             "ipv4_network",
             "ipv4_prefix",
-            "network_mode",
+            // The row's column (`network_mode` is only a request parameter).
+            "mode",
         ],
     },
     Resource {

@@ -399,6 +399,27 @@ fn the_tutorial_runs_unchanged_as_a_batch_file() {
         assert_eq!(networks["total_count"], 1, "{networks}");
     }
 
+    // The list table shows each interface's addresses (list items carry the extras).
+    let table = stack.ok(&["interfaces", "show"]);
+    assert!(
+        table
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>()
+                == [
+                    "if-inst1",
+                    "vif",
+                    "10:54:ff:00:00:01",
+                    "10.100.0.10",
+                    "nw-test1"
+                ]),
+        "{table}"
+    );
+    let table = stack.ok(&["networks", "show"]);
+    assert!(
+        table.lines().nth(1).unwrap().ends_with("virtual"),
+        "{table}"
+    );
+
     // DHCP on if-dhcp.
     let service = stack.json(&["network_services", "show", "ns-dhcp"]);
     assert_eq!(service["mode"], "dhcp", "{service}");

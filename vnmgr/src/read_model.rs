@@ -14,24 +14,81 @@
 //! Each row also keeps its reply JSON, serialised once when the row is loaded or changed: a
 //! list is then a copy of each row's text rather than a serialisation of each row per
 //! request (which was more than half of vnmgr's time under a list-heavy load).
+//!
+//! **Replies carry the original's extra fields** (reference §3.3), resolved here from the
+//! rows in memory when a reply is made: `<x>_uuid` beside each reference `<x>_id`, the
+//! `ipv4_address` (and its `network_uuid`) of a row naming an `ip_addresses` row, the
+//! `mac_address` of one naming a `mac_addresses` row, a filter rule's ports under the
+//! original's names `src_port`/`dst_port`, and an interface's MAC leases with their IP leases
+//! nested (`mac_leases`) plus the first lease's `mac_address`, `ipv4_address`,
+//! `network_uuid` and `ip_leases`. Which extras a row has is worked out once per change; a
+//! row with none is copied into a list as its cached text.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use model::{AnyRecord, Id, SqlValue, Table, Uuid};
+use model::{AnyRecord, ColumnType, Id, SqlValue, Table, Uuid};
 use proto::RawRow;
+use serde_json::{Map, Value};
 use store::{ChangeOp, Filter, StoreError, Tx};
 
 use crate::error::OpError;
 use crate::rows;
 
-/// One live row and its reply JSON.
+/// An extra field of a reply, to be looked up in the model when the reply is made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Extra {
+    /// `name` is the uuid of row `id` of `table`.
+    Uuid { name: String, table: Table, id: Id },
+    /// `ipv4_address` of `ip_addresses` row `id`, and its `network_uuid` when the row has
+    /// no network of its own.
+    IpAddress { id: Id, with_network: bool },
+    /// `mac_address` of `mac_addresses` row `id`.
+    MacAddress { id: Id },
+}
+
+/// The extras of `row` (see the module documentation), from its reference columns.
+fn extras_of(row: &AnyRecord) -> Vec<Extra> {
+    let table = row.table();
+    let columns = table.columns();
+    let has_network = columns.iter().any(|c| c.name == "network_id");
+    let mut extras = Vec::new();
+    for (column, value) in columns.iter().zip(row.to_values()) {
+        let (ColumnType::Int, SqlValue::Int(id)) = (column.ty, value) else {
+            continue;
+        };
+        match column.name {
+            "id" => {}
+            "ip_address_id" => extras.push(Extra::IpAddress {
+                id,
+                with_network: !has_network,
+            }),
+            "mac_address_id" => extras.push(Extra::MacAddress { id }),
+            name => {
+                if let Some(stem) = name.strip_suffix("_id")
+                    && let Some(parent) = rows::referenced_table(table, name)
+                    && parent.resource_kind().is_some()
+                {
+                    extras.push(Extra::Uuid {
+                        name: format!("{stem}_uuid"),
+                        table: parent,
+                        id,
+                    });
+                }
+            }
+        }
+    }
+    extras
+}
+
+/// One live row, its reply JSON and the extras its replies get.
 #[derive(Debug, Clone)]
 struct Entry {
     row: AnyRecord,
     /// The row as replies carry it ([`rows::row_fields`] serialised), or why it could not
     /// be serialised (never expected; the list asking for it then fails, not the write).
     json: Result<RawRow, String>,
+    extras: Vec<Extra>,
 }
 
 impl Entry {
@@ -39,7 +96,13 @@ impl Entry {
         let json = rows::row_fields(&row)
             .map_err(|e| e.to_string())
             .and_then(|fields| RawRow::from_value(&fields).map_err(|e| e.to_string()));
-        Self { row, json }
+        let extras = extras_of(&row);
+        Self { row, json, extras }
+    }
+
+    /// Whether replies of this row are its cached JSON as it is.
+    fn is_plain(&self) -> bool {
+        self.extras.is_empty() && !has_table_extras(self.row.table())
     }
 
     /// The row's reply JSON.
@@ -48,6 +111,11 @@ impl Entry {
             .clone()
             .map_err(|e| OpError::Internal(format!("a {} row: {e}", self.row.table())))
     }
+}
+
+/// Whether every row of `table` gets extras beyond its references.
+fn has_table_extras(table: Table) -> bool {
+    matches!(table, Table::Interfaces | Table::FilterStatics)
 }
 
 /// The live rows of one table.
@@ -112,6 +180,151 @@ impl ReadModel {
         }
     }
 
+    fn entry(&self, table: Table, id: Id) -> Option<&Entry> {
+        self.tables.get(&table)?.by_id.get(&id)
+    }
+
+    /// `row` as a reply carries it: its fields and its extras.
+    pub(crate) fn reply(&self, row: &AnyRecord) -> Result<Value, OpError> {
+        let mut fields = rows::row_fields(row)?;
+        self.add_extras(row, &extras_of(row), &mut fields);
+        Ok(Value::Object(fields))
+    }
+
+    /// Adds the extras of the row of `table` whose fields `reply` holds (a reply made before
+    /// the row reached the model: created, updated), as the model now has it.
+    pub(crate) fn add_reply_extras(&self, table: Table, reply: &mut Value) {
+        let Some(id) = reply.get("id").and_then(Value::as_i64) else {
+            return;
+        };
+        let Some(entry) = self.entry(table, id) else {
+            return;
+        };
+        if let Value::Object(fields) = reply {
+            self.add_extras(&entry.row, &entry.extras, fields);
+        }
+    }
+
+    /// One entry as a list item.
+    fn item(&self, entry: &Entry) -> Result<RawRow, OpError> {
+        if entry.is_plain() {
+            return entry.json();
+        }
+        let value = self.reply(&entry.row)?;
+        RawRow::from_value(&value).map_err(|e| OpError::Internal(format!("list row: {e}")))
+    }
+
+    fn uuid_of(&self, table: Table, id: Id) -> Option<Value> {
+        let uuid = self.entry(table, id)?.row.uuid()?;
+        Some(Value::String(uuid.to_string()))
+    }
+
+    fn add_extras(&self, row: &AnyRecord, extras: &[Extra], fields: &mut Map<String, Value>) {
+        let mut found: Vec<(String, Value)> = Vec::new();
+        for extra in extras {
+            match extra {
+                Extra::Uuid { name, table, id } => {
+                    if let Some(uuid) = self.uuid_of(*table, *id) {
+                        found.push((name.clone(), uuid));
+                    }
+                }
+                Extra::IpAddress { id, with_network } => {
+                    if let Some(AnyRecord::IpAddress(address)) =
+                        self.entry(Table::IpAddresses, *id).map(|e| &e.row)
+                    {
+                        found.push((
+                            "ipv4_address".to_owned(),
+                            Value::String(address.ipv4_address.to_string()),
+                        ));
+                        if *with_network
+                            && let Some(uuid) = self.uuid_of(Table::Networks, address.network_id)
+                        {
+                            found.push(("network_uuid".to_owned(), uuid));
+                        }
+                    }
+                }
+                Extra::MacAddress { id } => {
+                    if let Some(AnyRecord::MacAddress(mac)) =
+                        self.entry(Table::MacAddresses, *id).map(|e| &e.row)
+                    {
+                        found.push((
+                            "mac_address".to_owned(),
+                            Value::String(mac.mac_address.to_string()),
+                        ));
+                    }
+                }
+            }
+        }
+        match row {
+            AnyRecord::FilterStatic(rule) => {
+                for (name, port) in [("src_port", rule.port_src), ("dst_port", rule.port_dst)] {
+                    if let Some(port) = port {
+                        found.push((name.to_owned(), Value::from(port)));
+                    }
+                }
+            }
+            AnyRecord::Interface(interface) => self.interface_leases(interface.id, fields),
+            _ => {}
+        }
+        for (name, value) in found {
+            fields.entry(name).or_insert(value);
+        }
+    }
+
+    /// An interface's MAC leases, each with its IP leases, and the first lease's shortcuts
+    /// (reference §3.3).
+    fn interface_leases(&self, interface_id: Id, fields: &mut Map<String, Value>) {
+        let owned_by = |table: Table, fk: usize, owner: Id| -> Vec<Value> {
+            self.tables
+                .get(&table)
+                .map(|rows| {
+                    rows.by_id
+                        .values()
+                        .filter(|e| e.row.to_values().get(fk) == Some(&SqlValue::Int(owner)))
+                        .filter_map(|e| self.reply(&e.row).ok())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let column = |table: Table, name: &str| {
+            table
+                .columns()
+                .iter()
+                .position(|c| c.name == name)
+                .unwrap_or(usize::MAX)
+        };
+        let mut mac_leases = owned_by(
+            Table::MacLeases,
+            column(Table::MacLeases, "interface_id"),
+            interface_id,
+        );
+        for mac_lease in &mut mac_leases {
+            let Some(id) = mac_lease.get("id").and_then(Value::as_i64) else {
+                continue;
+            };
+            let ip_leases = owned_by(Table::IpLeases, column(Table::IpLeases, "mac_lease_id"), id);
+            if let Value::Object(lease) = mac_lease {
+                lease.insert("ip_leases".to_owned(), Value::Array(ip_leases));
+            }
+        }
+        if let Some(first) = mac_leases.first() {
+            let ip_leases = first.get("ip_leases").cloned().unwrap_or_default();
+            let first_ip = ip_leases.get(0);
+            let shortcuts = [
+                ("mac_address", first.get("mac_address")),
+                ("ipv4_address", first_ip.and_then(|l| l.get("ipv4_address"))),
+                ("network_uuid", first_ip.and_then(|l| l.get("network_uuid"))),
+            ];
+            for (name, value) in shortcuts {
+                if let Some(value) = value {
+                    fields.insert(name.to_owned(), value.clone());
+                }
+            }
+            fields.insert("ip_leases".to_owned(), ip_leases);
+        }
+        fields.insert("mac_leases".to_owned(), Value::Array(mac_leases));
+    }
+
     pub(crate) fn get(&self, table: Table, id: Id) -> Option<AnyRecord> {
         self.tables
             .get(&table)?
@@ -150,7 +363,7 @@ impl ReadModel {
         limit: u64,
         offset: u64,
     ) -> Result<(u64, Vec<RawRow>), OpError> {
-        let (total, page) = self.page(table, filter, limit, offset, Entry::json);
+        let (total, page) = self.page(table, filter, limit, offset, |e| self.item(e));
         Ok((total, page.into_iter().collect::<Result<_, _>>()?))
     }
 

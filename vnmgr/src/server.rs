@@ -454,7 +454,7 @@ impl Shared {
                     })?
             }
         };
-        rows::row_json(&found)
+        self.read(|m| m.reply(&found)).await?
     }
 
     async fn list(
@@ -498,7 +498,17 @@ impl Shared {
         let ctx = self.context(tx.now());
         let outcome = calls::create_composite(&mut tx, &ctx, table, input, relate).await;
         let kind = rows::event_kind(table, "created");
-        self.finish_write(&mut sequencer, tx, kind, outcome).await
+        let mut row = self.finish_write(&mut sequencer, tx, kind, outcome).await?;
+        drop(sequencer);
+        self.with_extras(table, &mut row).await;
+        Ok(row)
+    }
+
+    /// Adds the extras of reference §3.3 to a row a write answers with, from the read model
+    /// the write has just updated. A model in doubt leaves them out: the write itself is
+    /// done.
+    async fn with_extras(&self, table: Table, row: &mut Value) {
+        let _ = self.read(|m| m.add_reply_extras(table, row)).await;
     }
 
     async fn update(
@@ -510,7 +520,10 @@ impl Shared {
         let (mut sequencer, mut tx) = self.begin_write().await?;
         let outcome = update_in(&mut tx, table, &key, fields).await;
         let kind = rows::event_kind(table, "updated");
-        self.finish_write(&mut sequencer, tx, kind, outcome).await
+        let mut row = self.finish_write(&mut sequencer, tx, kind, outcome).await?;
+        drop(sequencer);
+        self.with_extras(table, &mut row).await;
+        Ok(row)
     }
 
     async fn delete(&self, table: Table, key: Key) -> Result<Vec<Key>, OpError> {
@@ -560,7 +573,15 @@ impl Shared {
         let ctx = self.context(tx.now());
         let outcome = calls::call_in(&mut tx, &ctx, &call).await;
         let kind = calls::event_kind(&call);
-        let (row, changes) = self.finish_write(&mut sequencer, tx, kind, outcome).await?;
+        let (mut row, changes) = self.finish_write(&mut sequencer, tx, kind, outcome).await?;
+        drop(sequencer);
+        let table = match call {
+            ServiceCall::CreateInterface { .. } => Table::Interfaces,
+            ServiceCall::AllocateLease { .. }
+            | ServiceCall::AttachLease { .. }
+            | ServiceCall::ReleaseLease { .. } => Table::IpLeases,
+        };
+        self.with_extras(table, &mut row).await;
         Ok(Reply::Called { row, changes })
     }
 
