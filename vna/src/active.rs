@@ -102,10 +102,20 @@ pub async fn report(
     loop {
         let want = latest.borrow_and_update().clone();
         if let Some(want) = want {
-            if let Err(e) = sync(&rpc, &replica, &want).await {
-                warn!("cannot report active interfaces and ports to vnmgr (will retry): {e}");
-                tokio::time::sleep(RETRY).await;
-                continue;
+            let todo = changes(&replica, &want);
+            if !todo.is_empty() {
+                if let Err(e) = execute(&rpc, todo).await {
+                    warn!("cannot report active interfaces and ports to vnmgr (will retry): {e}");
+                    tokio::time::sleep(RETRY).await;
+                    continue;
+                }
+                // Our own writes come back through the event stream; compare again only once
+                // they are in the replica, or rows would be created twice.
+                let deadline = tokio::time::Instant::now() + RETRY;
+                while !changes(&replica, &want).is_empty() && tokio::time::Instant::now() < deadline
+                {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
             }
         }
         if latest.changed().await.is_err() {
@@ -114,78 +124,84 @@ pub async fn report(
     }
 }
 
-async fn sync(
-    rpc: &RpcClient,
-    replica: &Replica<AgentState>,
-    want: &LocalState,
-) -> Result<(), proto::RpcError> {
+/// One write to vnmgr.
+#[derive(Debug)]
+enum Write {
+    Delete(Table, Id),
+    Create(Table, serde_json::Value),
+}
+
+/// What must be written so vnmgr's rows for the datapath say what `want` says.
+fn changes(replica: &Replica<AgentState>, want: &LocalState) -> Vec<Write> {
     let dp = want.datapath_id;
-    let (have_ifs, have_ports) = {
-        let st = replica.state();
-        let ifs: Vec<(Id, Id, Option<String>, Option<u32>)> = st
-            .active_interfaces
-            .values()
-            .filter(|a| a.datapath_id == dp)
-            .map(|a| (a.id(), a.interface_id, a.port_name.clone(), a.port_number))
-            .collect();
-        let ports: Vec<(Id, String, u32, ActivePortMode)> = st
-            .active_ports
-            .values()
-            .filter(|a| a.datapath_id == dp)
-            .map(|a| (a.id(), a.port_name.clone(), a.port_number, a.mode))
-            .collect();
-        (ifs, ports)
-    };
+    let st = replica.state();
+    let mut todo = Vec::new();
     let mut kept = BTreeSet::new();
-    for (row, iface, name, number) in have_ifs {
-        match want.interfaces.get(&iface) {
+    for a in st
+        .active_interfaces
+        .values()
+        .filter(|a| a.datapath_id == dp)
+    {
+        match want.interfaces.get(&a.interface_id) {
             Some((_, n, p))
-                if Some(n) == name.as_ref() && Some(*p) == number && kept.insert(iface) => {}
-            _ => {
-                debug!(row, iface, "active interface gone");
-                rpc.delete(Table::ActiveInterfaces, Key::Id(row)).await?;
-            }
+                if Some(n) == a.port_name.as_ref()
+                    && Some(*p) == a.port_number
+                    && kept.insert(a.interface_id) => {}
+            _ => todo.push(Write::Delete(Table::ActiveInterfaces, a.id())),
         }
     }
     for (iface, (uuid, name, number)) in &want.interfaces {
-        if kept.contains(iface) {
-            continue;
+        if !kept.contains(iface) {
+            todo.push(Write::Create(
+                Table::ActiveInterfaces,
+                json!({
+                    "interface_uuid": uuid,
+                    "datapath_uuid": want.datapath_uuid,
+                    "singular": true,
+                    "port_name": name,
+                    "port_number": number,
+                }),
+            ));
         }
-        rpc.create(
-            Table::ActiveInterfaces,
-            json!({
-                "interface_uuid": uuid,
-                "datapath_uuid": want.datapath_uuid,
-                "singular": true,
-                "port_name": name,
-                "port_number": number,
-            }),
-        )
-        .await?;
     }
     let mut kept_ports = BTreeSet::new();
-    for (row, name, number, mode) in have_ports {
-        match want.ports.get(&name) {
-            Some((n, m)) if *n == number && *m == mode && kept_ports.insert(name.clone()) => {}
-            _ => {
-                rpc.delete(Table::ActivePorts, Key::Id(row)).await?;
-            }
+    for a in st.active_ports.values().filter(|a| a.datapath_id == dp) {
+        match want.ports.get(&a.port_name) {
+            Some((n, m))
+                if *n == a.port_number
+                    && *m == a.mode
+                    && kept_ports.insert(a.port_name.clone()) => {}
+            _ => todo.push(Write::Delete(Table::ActivePorts, a.id())),
         }
     }
     for (name, (number, mode)) in &want.ports {
-        if kept_ports.contains(name) {
-            continue;
+        if !kept_ports.contains(name) {
+            todo.push(Write::Create(
+                Table::ActivePorts,
+                json!({
+                    "datapath_uuid": want.datapath_uuid,
+                    "port_name": name,
+                    "port_number": number,
+                    "mode": mode.to_string(),
+                }),
+            ));
         }
-        rpc.create(
-            Table::ActivePorts,
-            json!({
-                "datapath_uuid": want.datapath_uuid,
-                "port_name": name,
-                "port_number": number,
-                "mode": mode.to_string(),
-            }),
-        )
-        .await?;
+    }
+    todo
+}
+
+/// Deletes first, so a port number that moved to another name can be taken.
+async fn execute(rpc: &RpcClient, todo: Vec<Write>) -> Result<(), proto::RpcError> {
+    for w in &todo {
+        if let Write::Delete(table, id) = w {
+            debug!(%table, id, "active row gone");
+            rpc.delete(*table, Key::Id(*id)).await?;
+        }
+    }
+    for w in todo {
+        if let Write::Create(table, row) = w {
+            rpc.create(table, row).await?;
+        }
     }
     Ok(())
 }

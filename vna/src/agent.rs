@@ -181,11 +181,11 @@ impl Reconciler {
         for note in &plan.notes {
             debug!("{note}");
         }
-        if let Some(bridge) = &self.bridge {
-            if self.gre.as_ref() != Some(&plan.gre_ports) {
-                bridge.sync_gre_ports(&plan.gre_ports, &ports).await?;
-                self.gre = Some(plan.gre_ports.clone());
-            }
+        if let Some(bridge) = &self.bridge
+            && self.gre.as_ref() != Some(&plan.gre_ports)
+        {
+            bridge.sync_gre_ports(&plan.gre_ports, &ports).await?;
+            self.gre = Some(plan.gre_ports.clone());
         }
         let read_back = self.installed.is_none();
         if read_back {

@@ -140,13 +140,13 @@ impl Config {
                 .to_owned(),
         })?;
         let datapath_type = file.datapath_type;
-        if let Some(t) = &datapath_type {
-            if !matches!(t.as_str(), "netdev" | "system") {
-                return Err(ConfigError::Invalid {
-                    key: "datapath_type",
-                    message: format!("{t:?} is not one of netdev, system"),
-                });
-            }
+        if let Some(t) = &datapath_type
+            && !matches!(t.as_str(), "netdev" | "system")
+        {
+            return Err(ConfigError::Invalid {
+                key: "datapath_type",
+                message: format!("{t:?} is not one of netdev, system"),
+            });
         }
         Ok(Config {
             node_id: non_empty("node_id", Some(node_id), "")?,
