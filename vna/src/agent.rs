@@ -235,22 +235,22 @@ struct Bridge {
     vsctl: ovs::Vsctl,
     name: String,
     controller: String,
+    /// The configured datapath type; `None` keeps the bridge's own (`system` for a new one).
+    datapath_type: Option<String>,
 }
 
 impl Bridge {
     fn new(config: &Config) -> anyhow::Result<Bridge> {
         let tools = ovs::Tools::locate().context("Open vSwitch tools")?;
-        let mut vsctl = ovs::Vsctl::from_tools(&tools, config.ovsdb.clone())
+        let vsctl = ovs::Vsctl::from_tools(&tools, config.ovsdb.clone())
             // vna restarts in well under a second; OVS's default backoff (8 s) would leave
             // the switch waiting long after it is back.
             .controller_max_backoff_ms(1000);
-        if let Some(t) = &config.datapath_type {
-            vsctl = vsctl.datapath_type(t.clone());
-        }
         Ok(Bridge {
             vsctl,
             name: config.bridge.clone(),
             controller: config.controller_target(),
+            datapath_type: config.datapath_type.clone(),
         })
     }
 
@@ -265,8 +265,23 @@ impl Bridge {
     /// Controller, fail-mode=secure, OpenFlow13, no in-band.
     async fn setup(&self) -> anyhow::Result<()> {
         let (name, controller) = (self.name.clone(), self.controller.clone());
+        let configured = self.datapath_type.clone();
         let change = self
-            .blocking(move |v| v.ensure_bridge(&name, None, &controller))
+            .blocking(move |v| {
+                let datapath_type = match configured {
+                    Some(t) => t,
+                    None => {
+                        let current =
+                            v.run(&["--if-exists", "get", "bridge", &name, "datapath_type"])?;
+                        match current.trim().trim_matches('"') {
+                            "" => "system".to_owned(),
+                            t => t.to_owned(),
+                        }
+                    }
+                };
+                v.datapath_type(datapath_type)
+                    .ensure_bridge(&name, None, &controller)
+            })
             .await
             .with_context(|| format!("setting up bridge {}", self.name))?;
         info!(bridge = %self.name, ?change, "bridge set up");

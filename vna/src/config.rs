@@ -213,3 +213,18 @@ mod tests {
         assert!(e.to_string().contains("tcp:localhost"), "{e}");
     }
 }
+
+#[cfg(test)]
+mod shipped {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_example_config_parses() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("dist/vna.toml");
+        let file = FileConfig::load(&path).unwrap();
+        let c = Config::merge(Flags::default(), file).unwrap();
+        assert_eq!(c.node_id, "vna1");
+        assert_eq!(c.controller_target(), "tcp:127.0.0.1:6633");
+    }
+}
