@@ -1,0 +1,488 @@
+//! The agent's benchmarks on the namespace datacenter (issue 5), release binaries, real OVS.
+//! Figures, not a timed test: `sudo cargo bench -p integration --bench agent`.
+//!
+//! 1. **Latency** from `vnctl interfaces add` (a vif whose port already exists on a running
+//!    hypervisor; the VMs have static neighbour entries, so ARP timers do not count) to its flows
+//!    being acknowledged by the switch, and to the first ping reply across hosts (vm1 on host1
+//!    to vm3 on host2, MAC2MAC): p50 and p95 over 50 trials, on the small topology and with
+//!    1,000 networks / 10,000 interfaces over 100 datapaths loaded.
+//! 2. **vna's memory**: peak and current RSS of host1's vna, small and loaded.
+//! 3. **Restart**: pings at 100 per second across hosts while vna on both hosts is killed and
+//!    restarted, then vnmgr is, with at least 15,000 flows on the restarted hosts: lost packets
+//!    and how long the restarted vna took to be in sync.
+//!
+//! "Flows acknowledged" is the time vna logs "flows applied" (after the switch's bundle commit
+//! reply); the first reply is ping's own timestamp (`ping -D`). Both clocks are this machine's.
+//! `BENCH_TRIALS` changes the number of trials; `BENCH_ONLY=latency|restart` runs one part.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
+    clippy::cast_sign_loss
+)]
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use integration::stack::{Bins, Database, Stack};
+use integration::{Datacenter, Options};
+
+const VM1_MAC: &str = "02:00:00:00:00:01";
+const VM3_MAC: &str = "02:00:00:00:00:03";
+
+fn main() {
+    let Some(tools) = integration::require().unwrap() else {
+        eprintln!("skipped: the benchmark needs root and Open vSwitch");
+        return;
+    };
+    let bins = release_bins();
+    let trials: usize = std::env::var("BENCH_TRIALS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    if only.is_empty() || only == "latency" {
+        for large in [false, true] {
+            latency(&tools, &bins, large, trials);
+        }
+    }
+    if only.is_empty() || only == "restart" {
+        restart(&tools, &bins);
+    }
+}
+
+/// Release builds of the programs (`VNET_BIN_DIR` for prebuilt ones).
+fn release_bins() -> Bins {
+    if let Some(dir) = std::env::var_os("VNET_BIN_DIR") {
+        return Bins::in_dir(&PathBuf::from(dir));
+    }
+    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .current_dir(&workspace)
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "--bins",
+            "-p",
+            "vnmgr",
+            "-p",
+            "vnapi",
+            "-p",
+            "vnctl",
+            "-p",
+            "vna",
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace.join("target"));
+    Bins::in_dir(&target.join("release"))
+}
+
+fn now_ns() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
+/// `2026-11-26T03:32:25.115015Z` as nanoseconds since the epoch.
+fn parse_rfc3339(ts: &str) -> Option<u128> {
+    let (date, time) = ts.trim_end_matches('Z').split_once('T')?;
+    let mut d = date.split('-').map(|p| p.parse::<i64>());
+    let (y, m, day) = (d.next()?.ok()?, d.next()?.ok()?, d.next()?.ok()?);
+    let (hms, frac) = time.split_once('.').unwrap_or((time, "0"));
+    let mut t = hms.split(':').map(|p| p.parse::<i64>());
+    let (h, mi, s) = (t.next()?.ok()?, t.next()?.ok()?, t.next()?.ok()?);
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + h * 3600 + mi * 60 + s;
+    let frac_ns: u128 = format!("{frac:0<9}")[..9].parse().ok()?;
+    Some(u128::try_from(secs).ok()? * 1_000_000_000 + frac_ns)
+}
+
+/// Times (ns) of the log lines of `name` that contain `needle`.
+fn log_times(dc: &mut Datacenter, name: &str, needle: &str) -> Vec<u128> {
+    dc.process(name)
+        .unwrap()
+        .log()
+        .lines()
+        .filter(|l| l.contains(needle))
+        .filter_map(|l| l.split_whitespace().next().and_then(parse_rfc3339))
+        .collect()
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn summary(what: &str, mut ms: Vec<f64>) -> String {
+    ms.sort_by(|a, b| a.total_cmp(b));
+    if ms.is_empty() {
+        return format!("{what}: no samples");
+    }
+    format!(
+        "{what}: p50 {:.1} ms, p95 {:.1} ms, min {:.1}, max {:.1} (n={})",
+        percentile(&ms, 0.5),
+        percentile(&ms, 0.95),
+        ms[0],
+        ms[ms.len() - 1],
+        ms.len()
+    )
+}
+
+fn rss_kib(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let get = |k: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(k))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (get("VmHWM:"), get("VmRSS:"))
+}
+
+/// A dataset of `networks` virtual networks and `interfaces` VM interfaces over `datapaths`
+/// datapaths (dp-1..3 and made-up ones whose switches do not exist), each network on ten
+/// datapaths (dp-1 among them for every tenth), as a vnctl batch file.
+fn large_dataset(networks: usize, interfaces: usize, datapaths: usize) -> String {
+    let mut b = String::new();
+    let dp = |i: usize| {
+        if i < 3 {
+            format!("dp-{}", i + 1)
+        } else {
+            format!("dp-b{i}")
+        }
+    };
+    let host_if = |i: usize| {
+        if i < 3 {
+            format!("if-dp{}eth0", i + 1)
+        } else {
+            format!("if-b{i}eth0")
+        }
+    };
+    for i in 3..datapaths {
+        let (nw, ip) = if i % 2 == 0 {
+            ("nw-public1", format!("192.0.2.{}", 10 + i / 2))
+        } else {
+            ("nw-public2", format!("198.51.100.{}", 10 + i / 2))
+        };
+        writeln!(
+            b,
+            "datapaths add --uuid {} --dpid 0x{:016x} --node-id vnab{i}",
+            dp(i),
+            0x1_0000 + i
+        )
+        .unwrap();
+        writeln!(
+            b,
+            "interfaces add --uuid {} --mode host --owner-datapath-uuid {} --mac-address 02:fd:00:00:{:02x}:{:02x} --network-uuid {nw} --ipv4-address {ip} --port-name eth0",
+            host_if(i), dp(i), i / 256, i % 256
+        )
+        .unwrap();
+    }
+    for n in 0..networks {
+        writeln!(
+            b,
+            "networks add --uuid nw-b{n} --ipv4-network 10.{}.{}.0 --ipv4-prefix 24 --network-mode virtual",
+            200 + n / 250,
+            n % 250
+        )
+        .unwrap();
+    }
+    let per_network = interfaces / networks;
+    for k in 0..interfaces {
+        let n = k % networks;
+        let j = k / networks;
+        let d = (n + j * 11) % datapaths;
+        writeln!(
+            b,
+            "interfaces add --uuid if-b{k} --mode vif --owner-datapath-uuid {} --mac-address 06:00:00:{:02x}:{:02x}:{:02x} --network-uuid nw-b{n} --ipv4-address 10.{}.{}.{} --port-name p{k}",
+            dp(d), k >> 16, (k >> 8) & 0xff, k & 0xff, 200 + n / 250, n % 250, 10 + j
+        )
+        .unwrap();
+    }
+    for n in 0..networks {
+        for j in 0..per_network.max(1) {
+            let d = (n + j * 11) % datapaths;
+            let m = n * per_network + j;
+            writeln!(
+                b,
+                "datapaths networks add {} nw-b{n} --interface-uuid {} --mac-address 0a:00:00:{:02x}:{:02x}:{:02x}",
+                dp(d), host_if(d), m >> 16, (m >> 8) & 0xff, m & 0xff
+            )
+            .unwrap();
+        }
+    }
+    b
+}
+
+/// Networks spanning dp-1, dp-2 and dp-3 only (for many flows on each real switch).
+fn wide_dataset(networks: usize) -> String {
+    let mut b = String::new();
+    for n in 0..networks {
+        writeln!(
+            b,
+            "networks add --uuid nw-w{n} --ipv4-network 10.{}.{}.0 --ipv4-prefix 24 --network-mode virtual",
+            100 + n / 250,
+            n % 250
+        )
+        .unwrap();
+        for d in 1..=3 {
+            let m = n * 3 + d;
+            writeln!(
+                b,
+                "datapaths networks add dp-{d} nw-w{n} --interface-uuid if-dp{d}eth0 --mac-address 0e:00:00:{:02x}:{:02x}:{:02x}",
+                m >> 16, (m >> 8) & 0xff, m & 0xff
+            )
+            .unwrap();
+        }
+    }
+    b
+}
+
+fn load_text(dc: &Datacenter, stack: &Stack, name: &str, text: &str) {
+    let path = dc.dir().join(format!("{name}.vnctl"));
+    std::fs::write(&path, text).unwrap();
+    let started = Instant::now();
+    stack.vnctl(dc, &["batch", path.to_str().unwrap()]).unwrap();
+    println!(
+        "  loaded {name} ({} commands) in {:.1} s",
+        text.lines().count(),
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// Waits until vna `name` has logged nothing new for `quiet`.
+fn wait_quiet(dc: &mut Datacenter, name: &str, quiet: Duration) {
+    let mut last = String::new();
+    let mut since = Instant::now();
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while Instant::now() < deadline {
+        let log = dc.process(name).unwrap().log();
+        if log.len() != last.len() {
+            last = log;
+            since = Instant::now();
+        } else if since.elapsed() >= quiet {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn base_stack(tools: &integration::Tools, bins: &Bins) -> (Datacenter, Stack) {
+    let mut dc = Datacenter::build(tools, Options::default()).unwrap();
+    let stack = Stack::start(&mut dc, bins.clone(), Database::Sqlite).unwrap();
+    stack.start_all_vnas(&mut dc).unwrap();
+    for d in ["base", "simple_nw"] {
+        stack.load(&dc, d).unwrap();
+    }
+    (dc, stack)
+}
+
+fn latency(tools: &integration::Tools, bins: &Bins, large: bool, trials: usize) {
+    let label = if large {
+        "1,000 networks / 10,000 interfaces / 100 datapaths"
+    } else {
+        "small topology (simple_nw)"
+    };
+    println!("latency, {label}:");
+    let (mut dc, stack) = base_stack(tools, bins);
+    if large {
+        load_text(&dc, &stack, "large", &large_dataset(1000, 10_000, 100));
+    }
+    wait_quiet(&mut dc, "vna-host1", Duration::from_secs(2));
+    let vna_pid = dc.process("vna-host1").unwrap().pid();
+    let (hwm, rss) = rss_kib(vna_pid);
+    println!(
+        "  vna on host1: peak RSS {:.1} MiB, RSS now {:.1} MiB",
+        hwm as f64 / 1024.0,
+        rss as f64 / 1024.0
+    );
+    let flows = dc
+        .host("host1")
+        .unwrap()
+        .ofctl("dump-aggregate", &[])
+        .unwrap_or_default();
+    println!(
+        "  host1's switch: {}",
+        flows.lines().last().unwrap_or("").trim()
+    );
+
+    let vm3_ip = dc.vm("vm3").unwrap().ip.unwrap().0;
+    let vm1_ip = dc.vm("vm1").unwrap().ip.unwrap().0;
+    dc.add_vm_neighbour("vm1", vm3_ip, VM3_MAC).unwrap();
+    dc.add_vm_neighbour("vm3", vm1_ip, VM1_MAC).unwrap();
+    // Both hosts learn where the other VM lives once; then vm1's interface leaves the model.
+    assert!(
+        dc.ping("vm1", vm3_ip, 3, Duration::from_secs(10)).unwrap() > 0,
+        "vm1 → vm3 before the trials"
+    );
+    stack.vnctl(&dc, &["interfaces", "del", "if-v1"]).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+
+    let mut to_flows = Vec::new();
+    let mut to_reply = Vec::new();
+    for k in 0..trials {
+        let ping_name = format!("ping-lat-{}-{k}", if large { "l" } else { "s" });
+        let netns = dc.vm_netns("vm1").unwrap();
+        let target = vm3_ip.to_string();
+        dc.spawn(
+            &ping_name,
+            Some(&netns),
+            &["ping", "-D", "-n", "-i", "0.002", "-W", "1", &target],
+            &[],
+        )
+        .unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        let uuid = format!("if-lat{k}");
+        let t0 = now_ns();
+        stack
+            .vnctl(
+                &dc,
+                &[
+                    "interfaces",
+                    "add",
+                    "--uuid",
+                    &uuid,
+                    "--mode",
+                    "vif",
+                    "--owner-datapath-uuid",
+                    "dp-1",
+                    "--mac-address",
+                    VM1_MAC,
+                    "--network-uuid",
+                    "nw-vnet1",
+                    "--ipv4-address",
+                    &vm1_ip.to_string(),
+                    "--port-name",
+                    "vif-vm1",
+                ],
+            )
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut reply = None;
+        while Instant::now() < deadline && reply.is_none() {
+            let log = dc.process(&ping_name).unwrap().log();
+            reply = log
+                .lines()
+                .filter(|l| l.contains("bytes from"))
+                .filter_map(|l| l.strip_prefix('[').and_then(|r| r.split(']').next()))
+                .filter_map(|ts| ts.parse::<f64>().ok())
+                .map(|s| (s * 1e9) as u128)
+                .find(|t| *t > t0);
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        dc.stop_process(&ping_name, Duration::from_secs(1)).unwrap();
+        let applied = log_times(&mut dc, "vna-host1", "flows applied")
+            .into_iter()
+            .find(|t| *t > t0);
+        if let Some(t) = applied {
+            to_flows.push((t - t0) as f64 / 1e6);
+        }
+        if let Some(t) = reply {
+            to_reply.push((t - t0) as f64 / 1e6);
+        }
+        let before = log_times(&mut dc, "vna-host1", "flows applied").len();
+        stack.vnctl(&dc, &["interfaces", "del", &uuid]).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while log_times(&mut dc, "vna-host1", "flows applied").len() == before
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    println!(
+        "  {}",
+        summary("vnctl interfaces add → flows acknowledged", to_flows)
+    );
+    println!(
+        "  {}",
+        summary(
+            "vnctl interfaces add → first ping reply (host1 → host2)",
+            to_reply
+        )
+    );
+    let (hwm, rss) = rss_kib(vna_pid);
+    println!(
+        "  vna on host1 after the trials: peak RSS {:.1} MiB, RSS {:.1} MiB",
+        hwm as f64 / 1024.0,
+        rss as f64 / 1024.0
+    );
+}
+
+fn restart(tools: &integration::Tools, bins: &Bins) {
+    println!("restart with many flows installed:");
+    let (mut dc, stack) = base_stack(tools, bins);
+    load_text(&dc, &stack, "wide", &wide_dataset(1500));
+    wait_quiet(&mut dc, "vna-host1", Duration::from_secs(2));
+    wait_quiet(&mut dc, "vna-host2", Duration::from_secs(1));
+    for host in ["host1", "host2"] {
+        let agg = dc
+            .host(host)
+            .unwrap()
+            .ofctl("dump-aggregate", &[])
+            .unwrap_or_default();
+        println!(
+            "  {host}'s switch: {}",
+            agg.lines().last().unwrap_or("").trim()
+        );
+    }
+    let vm3 = dc.vm("vm3").unwrap().ip.unwrap().0;
+    assert!(dc.ping("vm1", vm3, 3, Duration::from_secs(10)).unwrap() > 0);
+    let stream = dc
+        .ping_stream("vm1", vm3, Duration::from_millis(10))
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    let mut restarted = Vec::new();
+    let mut killed_at = Vec::new();
+    for host in ["host1", "host2"] {
+        dc.kill_process(&format!("vna-{host}")).unwrap();
+        killed_at.push(now_ns());
+    }
+    for host in ["host1", "host2"] {
+        restarted.push((stack.start_vna(&mut dc, host).unwrap(), now_ns()));
+    }
+    for (name, started) in &restarted {
+        integration::stack::wait_for_line(&mut dc, name, "switch in sync").unwrap();
+        let synced = log_times(&mut dc, name, "switch in sync")[0];
+        let changed = dc
+            .process(name)
+            .unwrap()
+            .log()
+            .lines()
+            .any(|l| l.contains("flows applied"));
+        println!(
+            "  {name}: in sync {:.0} ms after its start (flows changed: {})",
+            (synced.saturating_sub(*started)) as f64 / 1e6,
+            if changed { "yes" } else { "none" }
+        );
+    }
+    dc.kill_process("vnmgr").unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    stack.start_vnmgr(&mut dc).unwrap();
+    std::thread::sleep(Duration::from_secs(4));
+    let stats = stream.stop().unwrap();
+    println!(
+        "  pings vm1 → vm3 at 100/s through both restarts: {} sent, {} answered, {} lost",
+        stats.transmitted, stats.received, stats.lost
+    );
+}
