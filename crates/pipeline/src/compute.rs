@@ -14,7 +14,9 @@
 //! * **Destination lookup** (43/45): a local MAC writes `INTERFACE:i` → 46 (filter bypass) →
 //!   90, which outputs to the VM's port. Group (multicast/broadcast) MACs go to the flood
 //!   tables 50–53. A MAC learned from another host (OVS `learn`, dynamic cookie) outputs where
-//!   it was learned: the uplink (MAC2MAC) or a GRE port (with the tunnel key). An unknown
+//!   it was learned: the uplink (MAC2MAC) or a GRE port (with the tunnel key); below those, a
+//!   VM the model places on another datapath is sent to that datapath the same way, so the
+//!   first frame to it needs no broadcast to have been seen. An unknown
 //!   unicast from a local VM goes to every remote host of the network, once each (raw out of
 //!   the uplink for MAC2MAC peers, on the GRE ports otherwise); from a remote host, it is
 //!   dropped.
@@ -54,6 +56,9 @@ use crate::view::{Model, SwitchPorts};
 
 /// `tun_id` bit that marks a segment's key (reference §5.5).
 pub const TUNNEL_SEGMENT: u64 = 0x8000_0000;
+/// Priority of the flows to VMs the model places on other datapaths (43/45): below learned
+/// flows, which follow a VM that moved before the model says so.
+pub const PRIORITY_REMOTE_KNOWN: u16 = 34;
 /// Priority of the flows learned in 43/45.
 pub const PRIORITY_LEARNED: u16 = 35;
 /// Idle timeout of learned flows (the original's 36 000 s).
@@ -227,6 +232,16 @@ enum Peer {
     Gre { port: Option<u32>, name: String },
 }
 
+/// A domain that spans hosts, seen from this datapath.
+#[derive(Debug, Clone)]
+struct Span {
+    local: LocalDp,
+    /// The other datapaths of the domain and how to reach them.
+    peers: Vec<(Id, Peer)>,
+    /// The domain's VMs on other datapaths: (interface, MAC, datapath).
+    remote_macs: Vec<(Id, MacAddr, Id)>,
+}
+
 /// The local side of a domain that spans hosts.
 #[derive(Debug, Clone)]
 struct LocalDp {
@@ -324,6 +339,71 @@ impl<'a> Index<'a> {
     /// The first IP lease of an interface: (address, network).
     fn first_ip(&self, iface: Id) -> Option<(Ipv4Addr, Id)> {
         self.ips(iface).first().map(|(_, ip, nw)| (*ip, *nw))
+    }
+
+    /// The datapath a VM interface is bound to by id, when it is one other than `dp`.
+    fn bound_elsewhere(&self, iface: Id, dp: Id) -> Option<Id> {
+        let m = self.model;
+        m.index
+            .ports_by_interface
+            .get(&iface)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| m.interface_ports.get(id))
+            .filter(|p| p.deleted_at().is_none() && p.interface_mode == InterfaceMode::Vif)
+            .find_map(|p| p.datapath_id.filter(|d| *d != dp))
+    }
+
+    /// The VMs of a domain on other datapaths, from the model: (interface, MAC, datapath).
+    fn remote_macs(&self, d: Domain, dp: Id) -> Vec<(Id, MacAddr, Id)> {
+        let m = self.model;
+        let mut out = Vec::new();
+        match d {
+            Domain::Network(nw) => {
+                let leases = m
+                    .index
+                    .ip_addresses_by_network
+                    .get(&nw)
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|a| m.index.ip_leases_by_address.get(a).into_iter().flatten())
+                    .filter_map(|id| m.ip_leases.get(id));
+                for lease in leases.filter(|l| l.deleted_at().is_none()) {
+                    let Some(iface) = lease.interface_id else {
+                        continue;
+                    };
+                    let Some(remote) = self.bound_elsewhere(iface, dp) else {
+                        continue;
+                    };
+                    for (ml, mac, _) in self.macs(iface) {
+                        if lease.mac_lease_id.is_none_or(|l| l == ml) {
+                            out.push((iface, mac, remote));
+                        }
+                    }
+                }
+            }
+            Domain::Segment(seg) => {
+                let members = m
+                    .index
+                    .interface_segments_by_segment
+                    .get(&seg)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|id| m.interface_segments.get(id))
+                    .filter(|s| s.deleted_at().is_none());
+                for is in members {
+                    let Some(remote) = self.bound_elsewhere(is.interface_id, dp) else {
+                        continue;
+                    };
+                    for (_, mac, s) in self.macs(is.interface_id) {
+                        if s.is_none_or(|s| s == seg) {
+                            out.push((is.interface_id, mac, remote));
+                        }
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// The host interface of datapath `dp`: the one given, else a host-mode interface bound
@@ -505,7 +585,7 @@ pub fn plan(model: &Model, dpid: u64, ports: &SwitchPorts) -> Plan {
     }
 
     let mut gre: BTreeMap<Id, GrePort> = BTreeMap::new();
-    let mut spans: BTreeMap<Domain, (LocalDp, Vec<Peer>)> = BTreeMap::new();
+    let mut spans: BTreeMap<Domain, Span> = BTreeMap::new();
     for (domain, rows) in &dp_rows {
         let Some(local) = rows.iter().find(|r| r.1 == dp_id) else {
             continue;
@@ -540,7 +620,7 @@ pub fn plan(model: &Model, dpid: u64, ports: &SwitchPorts) -> Plan {
             match (local_ip, remote_ip) {
                 (Some((_, a)), Some((_, b2))) if a == b2 => {
                     if let Some(rmac) = ix.mac(remote.3) {
-                        peers.push(Peer::Mac2Mac { uplink, mac: rmac });
+                        peers.push((remote.1, Peer::Mac2Mac { uplink, mac: rmac }));
                     }
                 }
                 (Some((lip, _)), Some((rip, _))) => {
@@ -555,10 +635,13 @@ pub fn plan(model: &Model, dpid: u64, ports: &SwitchPorts) -> Plan {
                         remote_ip: rip,
                         local_ip: lip,
                     });
-                    peers.push(Peer::Gre {
-                        port: ports.number(&name),
-                        name,
-                    });
+                    peers.push((
+                        remote.1,
+                        Peer::Gre {
+                            port: ports.number(&name),
+                            name,
+                        },
+                    ));
                 }
                 _ => b.notes.push(format!(
                     "{}: no underlay IP lease on the host interfaces of this datapath or of datapath {}; \
@@ -570,13 +653,14 @@ pub fn plan(model: &Model, dpid: u64, ports: &SwitchPorts) -> Plan {
         }
         spans.insert(
             *domain,
-            (
-                LocalDp {
+            Span {
+                local: LocalDp {
                     row_id: local.0,
                     mac,
                 },
+                remote_macs: ix.remote_macs(*domain, dp_id),
                 peers,
-            ),
+            },
         );
     }
 
@@ -868,12 +952,7 @@ impl Builder {
     }
 
     /// The per-domain chain, flooding, and the flows of its span across hosts.
-    fn domain(
-        &mut self,
-        d: Domain,
-        local_ports: &BTreeSet<u32>,
-        span: Option<&(LocalDp, Vec<Peer>)>,
-    ) {
+    fn domain(&mut self, d: Domain, local_ports: &BTreeSet<u32>, span: Option<&Span>) {
         let c = cookie::cookie(d.prefix(), d.id());
         let is_d = Match::new().with(d.matches());
         if let Domain::Network(_) = d {
@@ -897,9 +976,37 @@ impl Builder {
         }
         self.add(f.instruction(goto(FLOOD_TUNNELS)));
 
-        let Some((local, peers)) = span else {
+        let Some(Span {
+            local,
+            peers,
+            remote_macs,
+        }) = span
+        else {
             return;
         };
+        // VMs the model places on other datapaths: sent straight to their host, before any
+        // frame of theirs was seen (learning still covers what the model does not say).
+        for (iface, mac, remote_dp) in remote_macs {
+            let actions = match peers.iter().find(|(d, _)| d == remote_dp) {
+                Some((_, Peer::Mac2Mac { uplink, .. })) => vec![output(*uplink)],
+                Some((_, Peer::Gre { port: Some(p), .. })) => vec![
+                    Action::SetField(Oxm::TunnelId(d.tun_id(), None)),
+                    output(*p),
+                ],
+                _ => continue,
+            };
+            self.add(
+                Flow::new(
+                    d.mac_lookup(),
+                    PRIORITY_REMOTE_KNOWN,
+                    cookie::cookie(Prefix::INTERFACE, *iface),
+                    Match::new()
+                        .with(d.matches_side(flag::LOCAL))
+                        .with(Oxm::EthDst(*mac, None)),
+                )
+                .instruction(apply(actions)),
+            );
+        }
         let dc = cookie::cookie(d.dp_prefix(), local.row_id);
         // Broadcasts from MAC2MAC peers arrive for this datapath's MAC.
         self.add(
@@ -970,14 +1077,14 @@ impl Builder {
         // Tunnel key from GRE peers.
         let gre_ports: Vec<u32> = peers
             .iter()
-            .filter_map(|p| match p {
+            .filter_map(|(_, p)| match p {
                 Peer::Gre { port, .. } => *port,
                 Peer::Mac2Mac { .. } => None,
             })
             .collect();
         let missing: Vec<&str> = peers
             .iter()
-            .filter_map(|p| match p {
+            .filter_map(|(_, p)| match p {
                 Peer::Gre { port: None, name } => Some(name.as_str()),
                 _ => None,
             })
@@ -1011,7 +1118,7 @@ impl Builder {
         }
         let mac2mac: Vec<(u32, MacAddr)> = peers
             .iter()
-            .filter_map(|p| match p {
+            .filter_map(|(_, p)| match p {
                 Peer::Mac2Mac { uplink, mac } => Some((*uplink, *mac)),
                 Peer::Gre { .. } => None,
             })

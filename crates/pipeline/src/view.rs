@@ -111,6 +111,9 @@ pub struct Indexes {
     pub mac_leases_by_interface: BTreeMap<Id, BTreeSet<Id>>,
     pub ip_leases_by_interface: BTreeMap<Id, BTreeSet<Id>>,
     pub interface_segments_by_interface: BTreeMap<Id, BTreeSet<Id>>,
+    pub interface_segments_by_segment: BTreeMap<Id, BTreeSet<Id>>,
+    pub ip_addresses_by_network: BTreeMap<Id, BTreeSet<Id>>,
+    pub ip_leases_by_address: BTreeMap<Id, BTreeSet<Id>>,
     pub dp_networks_by_datapath: BTreeMap<Id, BTreeSet<Id>>,
     pub dp_networks_by_network: BTreeMap<Id, BTreeSet<Id>>,
     pub dp_segments_by_datapath: BTreeMap<Id, BTreeSet<Id>>,
@@ -138,7 +141,6 @@ impl Indexed for DatapathRouteLink {}
 impl Indexed for Interface {}
 impl Indexed for InterfaceNetwork {}
 impl Indexed for MacAddress {}
-impl Indexed for IpAddress {}
 impl Indexed for Network {}
 impl Indexed for Segment {}
 impl Indexed for RouteLink {}
@@ -165,6 +167,23 @@ impl Indexed for IpLease {
         if let Some(i) = self.interface_id {
             set(&mut ix.ip_leases_by_interface, i, self.id, add);
         }
+        set(
+            &mut ix.ip_leases_by_address,
+            self.ip_address_id,
+            self.id,
+            add,
+        );
+    }
+}
+
+impl Indexed for IpAddress {
+    fn index(&self, ix: &mut Indexes, add: bool) {
+        set(
+            &mut ix.ip_addresses_by_network,
+            self.network_id,
+            self.id,
+            add,
+        );
     }
 }
 

@@ -245,14 +245,15 @@ fn unicast_is_learned_and_delivered_within_a_network_only() {
 }
 
 #[test]
-fn unicast_before_learning_arrives_over_gre_and_never_crosses_networks() {
+fn unicast_before_learning_follows_the_model_and_never_crosses_networks() {
     let nw = SimpleNw::build();
     let mut fabric = Fabric::new(&nw.fixture.model);
-    // No ARP first: the switches have learned nothing (a switch that lost its learned flows).
-    // Over GRE the key names the network, so the frame is sent and arrives.
+    // No ARP first (static neighbour entries, or a switch that lost its learned flows): the
+    // model says where vm3 and vm5 live, so the first frame already arrives.
+    assert!(fabric.sims.iter().all(|s| s.learned().is_empty()));
+    assert_eq!(fabric.reached(1, ping(1, 3)), BTreeSet::from([3]));
     assert_eq!(fabric.reached(1, ping(1, 5)), BTreeSet::from([5]));
-    // Over MAC2MAC only the destination MAC would say which network: not sent until learned.
-    assert_eq!(fabric.reached(1, ping(1, 3)), BTreeSet::new());
+    assert_eq!(fabric.reached(5, ping(5, 4)), BTreeSet::new());
     // A VM naming another network's VM by MAC (vm4, vnet2, on the MAC2MAC peer; vm6 over GRE)
     // reaches nothing, before learning and after.
     assert_eq!(fabric.reached(1, ping(1, 4)), BTreeSet::new());
@@ -262,6 +263,38 @@ fn unicast_before_learning_arrives_over_gre_and_never_crosses_networks() {
     }
     assert_eq!(fabric.reached(1, ping(1, 4)), BTreeSet::new());
     assert_eq!(fabric.reached(1, ping(1, 6)), BTreeSet::new());
+    assert_eq!(fabric.reached(1, ping(1, 3)), BTreeSet::from([3]));
+}
+
+/// A VM the model does not place anywhere (no port row with a datapath) is reached once its
+/// frames have been seen: learning covers what the model does not say.
+#[test]
+fn unplaced_vms_are_reached_by_learning() {
+    let mut nw = SimpleNw::build();
+    // vm3's port row no longer names dp-2: only dp-2 itself binds it (by port name).
+    let vm3 = nw.vms[2];
+    let port = nw
+        .fixture
+        .model
+        .interface_ports
+        .values()
+        .find(|p| p.interface_id == vm3)
+        .unwrap()
+        .clone();
+    nw.fixture.model.upsert(model::AnyRecord::InterfacePort(
+        model::resources::InterfacePort {
+            datapath_id: None,
+            singular: false,
+            ..port
+        },
+    ));
+    let mut fabric = Fabric::new(&nw.fixture.model);
+    assert_eq!(
+        fabric.reached(1, ping(1, 3)),
+        BTreeSet::new(),
+        "unknown, not sent over MAC2MAC"
+    );
+    fabric.send(3, arp_request(3, vm_ip(1)));
     assert_eq!(fabric.reached(1, ping(1, 3)), BTreeSet::from([3]));
 }
 
