@@ -41,11 +41,21 @@ pub fn add_json(into: &mut RawParams, body: &[u8]) -> Result<(), Failure> {
     }
 }
 
+/// The most `[` and `{` a YAML body may hold. The YAML parser takes time in proportion to
+/// flow nesting before the deserialiser's depth limit stops it (a 2 MB body of `[` took
+/// seconds); parameter bodies are flat mappings and need few.
+pub const MAX_YAML_FLOW_OPENERS: usize = 1024;
+
 /// Adds the members of a YAML mapping body (the original parsed YAML bodies as it did
 /// JSON); anything else is error 110.
 pub fn add_yaml(into: &mut RawParams, body: &[u8]) -> Result<(), Failure> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(());
+    }
+    if body.iter().filter(|b| matches!(b, b'[' | b'{')).count() > MAX_YAML_FLOW_OPENERS {
+        return Err(Failure::argument(format!(
+            "the YAML body holds more than {MAX_YAML_FLOW_OPENERS} '[' or '{{'; send a flat mapping of parameters"
+        )));
     }
     match serde_norway::from_slice::<Value>(body) {
         Ok(Value::Object(members)) => {
@@ -279,6 +289,26 @@ mod tests {
         let uuid = p(ParamType::Uuid(model::ResourceKind::Network));
         assert_eq!(convert(&uuid, json!("dp-1")).map_err(|f| f.code), Err(101));
         assert_eq!(convert(&uuid, json!("nw-1")).ok(), Some(json!("nw-1")));
+    }
+
+    #[test]
+    fn yaml_bodies_are_flat_mappings_and_bombs_fail_fast() {
+        let mut raw = RawParams::new();
+        assert!(add_yaml(&mut raw, b"display_name: a b\nipv4_prefix: 16\n").is_ok());
+        assert_eq!(raw.get("display_name"), Some(&json!("a b")));
+        assert_eq!(raw.get("ipv4_prefix"), Some(&json!(16)));
+        let laughs = "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n\
+                      c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n\
+                      e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n\
+                      g: [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n";
+        let nested = "[".repeat(1 << 20);
+        let dashes = "- ".repeat(64 << 10);
+        for bomb in [laughs, nested.as_str(), dashes.as_str(), "- a\n", "a: ["] {
+            let started = std::time::Instant::now();
+            let failed = add_yaml(&mut RawParams::new(), bomb.as_bytes()).map_err(|f| f.code);
+            assert_eq!(failed, Err(110));
+            assert!(started.elapsed() < std::time::Duration::from_millis(500));
+        }
     }
 
     #[test]

@@ -265,6 +265,29 @@ async fn attack(api: &Api, route: &'static Route, huge: &str) {
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     api.hostile(&what, method, &path, Body::Json(deep.into_bytes()))
         .await;
+    // Broken, non-mapping, alias-bomb and deeply nested YAML.
+    let laughs = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n\
+                  b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n\
+                  d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n\
+                  f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n\
+                  h: [*g,*g,*g,*g,*g,*g,*g,*g,*g]\n";
+    let nested = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    for yaml in [
+        "display_name: [",
+        "- a\n- b\n",
+        "just text",
+        "no_such_param: 1\n",
+        laughs,
+        nested.as_str(),
+    ] {
+        api.hostile(
+            &what,
+            method,
+            &path,
+            Body::Typed("application/yaml", yaml.as_bytes().to_vec()),
+        )
+        .await;
+    }
     for ct in ["text/plain", "application/xml", "multipart/form-data"] {
         api.hostile(&what, method, &path, Body::Typed(ct, b"x=1".to_vec()))
             .await;
