@@ -21,7 +21,7 @@ pub fn document() -> Value {
         "info": {
             "title": "vnet API",
             "version": "1.0",
-            "description": "OpenVNet's REST API. Every path is also served below /api. Parameters may be sent as a query string, a form body or a JSON object body.",
+            "description": "OpenVNet's REST API. Every path is also served below /api, and with a .json or .yml suffix choosing the response format (YAML as text/yaml). Parameters may be sent as a query string, a form body, or a JSON or YAML object body.",
         },
         "servers": [{"url": "/api/1.0"}],
         "paths": paths,
@@ -129,6 +129,7 @@ fn operation(route: &Route) -> Value {
             "400": {"description": "bad parameters (codes 101, 102, 110, 111, 112, 113)", "content": error.clone()},
             "401": {"description": "missing or wrong bearer token", "content": error.clone()},
             "404": {"description": "unknown uuid (100) or resource (114)", "content": error.clone()},
+            "405": {"description": "the path is not served with this method", "content": error.clone()},
             "503": {"description": "vnmgr or its database unreachable", "content": error.clone()},
         },
     });
@@ -144,6 +145,7 @@ fn operation(route: &Route) -> Value {
                 "content": {
                     "application/json": {"schema": body},
                     "application/x-www-form-urlencoded": {"schema": body},
+                    "application/yaml": {"schema": body},
                 },
             }),
         );

@@ -274,35 +274,31 @@ impl ReadModel {
     /// An interface's MAC leases, each with its IP leases, and the first lease's shortcuts
     /// (reference §3.3).
     fn interface_leases(&self, interface_id: Id, fields: &mut Map<String, Value>) {
-        let owned_by = |table: Table, fk: usize, owner: Id| -> Vec<Value> {
+        // Typed matches, not column values: this runs for every interface of a list.
+        let replies = |table: Table, owned: &dyn Fn(&AnyRecord) -> bool| -> Vec<Value> {
             self.tables
                 .get(&table)
                 .map(|rows| {
                     rows.by_id
                         .values()
-                        .filter(|e| e.row.to_values().get(fk) == Some(&SqlValue::Int(owner)))
+                        .filter(|e| owned(&e.row))
                         .filter_map(|e| self.reply(&e.row).ok())
                         .collect()
                 })
                 .unwrap_or_default()
         };
-        let column = |table: Table, name: &str| {
-            table
-                .columns()
-                .iter()
-                .position(|c| c.name == name)
-                .unwrap_or(usize::MAX)
-        };
-        let mut mac_leases = owned_by(
+        let mut mac_leases = replies(
             Table::MacLeases,
-            column(Table::MacLeases, "interface_id"),
-            interface_id,
+            &|row| matches!(row, AnyRecord::MacLease(l) if l.interface_id == Some(interface_id)),
         );
         for mac_lease in &mut mac_leases {
             let Some(id) = mac_lease.get("id").and_then(Value::as_i64) else {
                 continue;
             };
-            let ip_leases = owned_by(Table::IpLeases, column(Table::IpLeases, "mac_lease_id"), id);
+            let ip_leases = replies(
+                Table::IpLeases,
+                &|row| matches!(row, AnyRecord::IpLease(l) if l.mac_lease_id == Some(id)),
+            );
             if let Value::Object(lease) = mac_lease {
                 lease.insert("ip_leases".to_owned(), Value::Array(ip_leases));
             }
