@@ -678,6 +678,32 @@ async fn build_world(c: &mut Contract) {
         )
         .await;
     assert_eq!(lease["network_uuid"], "nw-1", "{lease}");
+    // A lease on a MAC lease is on its interface; another interface is refused.
+    c.fails(
+        "mac lease of another interface",
+        "POST",
+        "/ip_leases",
+        &owned(&[
+            ("network_uuid", "nw-1"),
+            ("ipv4_address", "10.1.0.98"),
+            ("mac_lease_uuid", "ml-2"),
+            ("interface_uuid", "if-sim"),
+        ]),
+        (400, "110"),
+    )
+    .await;
+    let on_mac = c
+        .ok(
+            "POST",
+            "/ip_leases",
+            &[
+                ("network_uuid", "nw-1"),
+                ("ipv4_address", "10.1.0.98"),
+                ("mac_lease_uuid", "ml-2"),
+            ],
+        )
+        .await;
+    assert_eq!(on_mac["interface_uuid"], "if-1", "{on_mac}");
     c.ok("PUT", "/ip_leases/il-2/release", &[]).await;
     c.ok(
         "PUT",

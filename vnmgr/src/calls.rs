@@ -240,6 +240,31 @@ pub(crate) async fn create_composite(
         let id = create(tx, ctx, Table::IpAddresses, address).await?.id();
         fields.insert("ip_address_id".into(), Value::from(id));
     }
+    if table == Table::IpLeases
+        && let Some(given) = fields.get("mac_lease_uuid")
+    {
+        // A lease on a MAC lease is on that MAC lease's interface, as attaching makes it.
+        let uuid = rows::parse_uuid("mac_lease_uuid", ResourceKind::MacLease, given)?;
+        let mac_lease: MacLease = resolve(tx, "mac_lease_uuid", &Key::Uuid(uuid)).await?;
+        match (fields.get("interface_uuid"), mac_lease.interface_id) {
+            (None, Some(interface_id)) => {
+                fields.insert("interface_id".into(), Value::from(interface_id));
+            }
+            (Some(interface), owner) => {
+                let uuid = rows::parse_uuid("interface_uuid", ResourceKind::Interface, interface)?;
+                let interface: Interface = resolve(tx, "interface_uuid", &Key::Uuid(uuid)).await?;
+                if owner != Some(interface.id) {
+                    return Err(ModelError::invalid(
+                        "mac_lease_uuid",
+                        mac_lease.uuid,
+                        format!("is not a MAC lease of {}", interface.uuid),
+                    )
+                    .into());
+                }
+            }
+            (None, None) => {}
+        }
+    }
     let membership = match table {
         Table::Networks => Some((Table::TopologyNetworks, "network_id")),
         Table::Segments => Some((Table::TopologySegments, "segment_id")),
