@@ -187,7 +187,8 @@ fn large_dataset(networks: usize, interfaces: usize, datapaths: usize) -> String
         };
         writeln!(
             b,
-            "datapaths add --uuid {} --dpid 0x{:016x} --node-id vnab{i}",
+            "datapaths add --uuid {} --display-name {} --dpid 0x{:016x} --node-id vnab{i}",
+            dp(i),
             dp(i),
             0x1_0000 + i
         )
@@ -288,8 +289,36 @@ fn wait_quiet(dc: &mut Datacenter, name: &str, quiet: Duration) {
     }
 }
 
+/// vnctl from the root namespace, as an operator's shell runs it (the datacenter gives the root
+/// namespace an address on the management network).
+fn vnctl_root(stack: &Stack, args: &[&str]) {
+    let api = format!(
+        "http://{}:{}",
+        integration::layout::MGMT_SERVER_IP,
+        integration::stack::VNAPI_PORT
+    );
+    let out = std::process::Command::new(&stack.bins.vnctl)
+        .arg("--api")
+        .arg(api)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "vnctl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn base_stack(tools: &integration::Tools, bins: &Bins) -> (Datacenter, Stack) {
-    let mut dc = Datacenter::build(tools, Options::default()).unwrap();
+    let options = Options {
+        root_mgmt_ip: Some((
+            std::net::Ipv4Addr::new(203, 0, 113, 252),
+            integration::layout::MGMT_PREFIX_LEN,
+        )),
+        ..Options::default()
+    };
+    let mut dc = Datacenter::build(tools, options).unwrap();
     let stack = Stack::start(&mut dc, bins.clone(), Database::Sqlite).unwrap();
     stack.start_all_vnas(&mut dc).unwrap();
     for d in ["base", "simple_nw"] {
@@ -355,29 +384,27 @@ fn latency(tools: &integration::Tools, bins: &Bins, large: bool, trials: usize) 
         std::thread::sleep(Duration::from_millis(50));
         let uuid = format!("if-lat{k}");
         let t0 = now_ns();
-        stack
-            .vnctl(
-                &dc,
-                &[
-                    "interfaces",
-                    "add",
-                    "--uuid",
-                    &uuid,
-                    "--mode",
-                    "vif",
-                    "--owner-datapath-uuid",
-                    "dp-1",
-                    "--mac-address",
-                    VM1_MAC,
-                    "--network-uuid",
-                    "nw-vnet1",
-                    "--ipv4-address",
-                    &vm1_ip.to_string(),
-                    "--port-name",
-                    "vif-vm1",
-                ],
-            )
-            .unwrap();
+        vnctl_root(
+            &stack,
+            &[
+                "interfaces",
+                "add",
+                "--uuid",
+                &uuid,
+                "--mode",
+                "vif",
+                "--owner-datapath-uuid",
+                "dp-1",
+                "--mac-address",
+                VM1_MAC,
+                "--network-uuid",
+                "nw-vnet1",
+                "--ipv4-address",
+                &vm1_ip.to_string(),
+                "--port-name",
+                "vif-vm1",
+            ],
+        );
         let deadline = Instant::now() + Duration::from_secs(5);
         let mut reply = None;
         while Instant::now() < deadline && reply.is_none() {

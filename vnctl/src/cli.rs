@@ -71,12 +71,34 @@ const OFFSET: &str = "offset";
 
 /// The whole `vnctl` command.
 pub fn command() -> Command {
+    command_with(|_| true)
+}
+
+/// The command with only the resources `args` name (all of them when it names none): building
+/// every resource's subcommand tree costs milliseconds, which every vnctl run and every batch
+/// line would pay. A resource named anywhere in `args` is kept, so a value that happens to be
+/// a resource's name only adds that tree.
+pub fn command_for(args: &[std::ffi::OsString]) -> Command {
+    let named: Vec<&str> = args.iter().filter_map(|a| a.to_str()).collect();
+    let is_named = |r: &spec::Resource| {
+        named
+            .iter()
+            .any(|a| *a == r.name || a.replace('-', "_") == r.name)
+    };
+    if spec::RESOURCES.iter().any(is_named) {
+        command_with(is_named)
+    } else {
+        command()
+    }
+}
+
+fn command_with(keep: impl Fn(&spec::Resource) -> bool) -> Command {
     let mut root = Command::new("vnctl")
         .about("Command-line client for the vnet REST API (vnapi)")
         .subcommand_required(true)
         .arg_required_else_help(true);
     root = GlobalArgs::augment_args(root);
-    for resource in spec::RESOURCES {
+    for resource in spec::RESOURCES.iter().filter(|r| keep(r)) {
         root = root.subcommand(resource_command(resource));
     }
     root.subcommand(
@@ -292,7 +314,8 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let matches = command().try_get_matches_from(args)?;
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    let matches = command_for(&args).try_get_matches_from(args)?;
     let globals = GlobalArgs::from_arg_matches(&matches)?;
     Ok(Invocation {
         globals,
