@@ -118,13 +118,30 @@ fn parse_rfc3339(ts: &str) -> Option<u128> {
 
 /// Times (ns) of the log lines of `name` that contain `needle`.
 fn log_times(dc: &mut Datacenter, name: &str, needle: &str) -> Vec<u128> {
+    log_lines(dc, name, needle)
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect()
+}
+
+/// The log lines of `name` that contain `needle`, with their times (ns).
+fn log_lines(dc: &mut Datacenter, name: &str, needle: &str) -> Vec<(u128, String)> {
     dc.process(name)
         .unwrap()
         .log()
         .lines()
         .filter(|l| l.contains(needle))
-        .filter_map(|l| l.split_whitespace().next().and_then(parse_rfc3339))
+        .filter_map(|l| {
+            let t = l.split_whitespace().next().and_then(parse_rfc3339)?;
+            Some((t, l.to_owned()))
+        })
         .collect()
+}
+
+/// The value of `key=N` in a log line.
+fn field(line: &str, key: &str) -> Option<f64> {
+    line.split_whitespace()
+        .find_map(|w| w.strip_prefix(key)?.strip_prefix('=')?.parse().ok())
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -370,6 +387,8 @@ fn latency(tools: &integration::Tools, bins: &Bins, large: bool, trials: usize) 
 
     let mut to_flows = Vec::new();
     let mut to_reply = Vec::new();
+    let mut vnctl_ms = Vec::new();
+    let mut vna_ms = Vec::new();
     for k in 0..trials {
         let ping_name = format!("ping-lat-{}-{k}", if large { "l" } else { "s" });
         let netns = dc.vm_netns("vm1").unwrap();
@@ -405,6 +424,7 @@ fn latency(tools: &integration::Tools, bins: &Bins, large: bool, trials: usize) 
                 "vif-vm1",
             ],
         );
+        vnctl_ms.push((now_ns() - t0) as f64 / 1e6);
         let deadline = Instant::now() + Duration::from_secs(5);
         let mut reply = None;
         while Instant::now() < deadline && reply.is_none() {
@@ -419,11 +439,14 @@ fn latency(tools: &integration::Tools, bins: &Bins, large: bool, trials: usize) 
             std::thread::sleep(Duration::from_millis(2));
         }
         dc.stop_process(&ping_name, Duration::from_secs(1)).unwrap();
-        let applied = log_times(&mut dc, "vna-host1", "flows applied")
+        let applied = log_lines(&mut dc, "vna-host1", "flows applied")
             .into_iter()
-            .find(|t| *t > t0);
-        if let Some(t) = applied {
+            .find(|(t, _)| *t > t0);
+        if let Some((t, line)) = applied {
             to_flows.push((t - t0) as f64 / 1e6);
+            if let Some(us) = field(&line, "total_us") {
+                vna_ms.push(us / 1e3);
+            }
         }
         if let Some(t) = reply {
             to_reply.push((t - t0) as f64 / 1e6);
@@ -440,6 +463,14 @@ fn latency(tools: &integration::Tools, bins: &Bins, large: bool, trials: usize) 
     println!(
         "  {}",
         summary("vnctl interfaces add → flows acknowledged", to_flows)
+    );
+    println!(
+        "    of which: {}",
+        summary("the vnctl command (vnapi, vnmgr, SQLite)", vnctl_ms)
+    );
+    println!(
+        "    of which: {}",
+        summary("vna's reconcile (plan, diff, bundle)", vna_ms)
     );
     println!(
         "  {}",

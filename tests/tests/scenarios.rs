@@ -119,6 +119,7 @@ fn simple_nw(order: VnaStart, database: Database) {
         return;
     };
     assert_simple_matrix(&dc);
+    assert_active_state(&dc);
     // The operator's view of what made that work: `vna flows` on host1 names the tables,
     // decodes cookies and metadata, and shows the MACs learned from the other hosts.
     let flows = vna_flows(&dc, &stack, "host1");
@@ -129,6 +130,57 @@ fn simple_nw(order: VnaStart, database: Database) {
         "dynamic",
     ] {
         assert!(flows.contains(needle), "vna flows lacks {needle}:\n{flows}");
+    }
+}
+
+/// Every vna reported its live interfaces and ports back to vnmgr (the original's
+/// active_interfaces and active_ports): each VM's interface on its datapath with its port.
+fn assert_active_state(dc: &Datacenter) {
+    let rpc = format!(
+        "tcp://{}:{}",
+        integration::layout::MGMT_SERVER_IP,
+        integration::VNMGR_RPC_PORT
+    );
+    let deadline = std::time::Instant::now() + CONVERGE;
+    loop {
+        let rpc = rpc.clone();
+        let (interfaces, ports) = integration::netns::run_in(&dc.mgmt_netns(), move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let client = proto::RpcClient::new(&rpc, Duration::from_secs(5));
+                let list = |t| client.list(t, Vec::new(), Some(1000), 0);
+                let i = list(model::Table::ActiveInterfaces).await.unwrap().items;
+                let p = list(model::Table::ActivePorts).await.unwrap().items;
+                (i, p)
+            })
+        })
+        .unwrap();
+        let named: Vec<(String, u64)> = interfaces
+            .iter()
+            .map(|r| {
+                (
+                    r["port_name"].as_str().unwrap_or_default().to_owned(),
+                    r["port_number"].as_u64().unwrap_or_default(),
+                )
+            })
+            .collect();
+        let vifs = named
+            .iter()
+            .filter(|(n, _)| n.starts_with("vif-vm"))
+            .count();
+        let uplinks = named.iter().filter(|(n, p)| n == "eth0" && *p == 1).count();
+        let gre_ports = ports.iter().filter(|r| r["mode"] == "tunnel").count();
+        if vifs == 6 && uplinks == 3 && gre_ports == 4 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "active state not reported: interfaces {named:?}, ports {ports:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
     }
 }
 
