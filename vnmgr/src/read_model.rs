@@ -24,7 +24,7 @@
 //! `network_uuid` and `ip_leases`. Which extras a row has is worked out once per change; a
 //! row with none is copied into a list as its cached text.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use model::{AnyRecord, ColumnType, Id, SqlValue, Table, Uuid};
@@ -124,6 +124,19 @@ pub(crate) struct TableRows {
     /// By id, so lists come out in the database's `ORDER BY id` order.
     by_id: BTreeMap<Id, Entry>,
     by_uuid: HashMap<Uuid, Id>,
+    /// By the row's owner (see [`owner_of`]), for the nested replies that would otherwise
+    /// scan the whole table per row (an interface's leases at 10,000 interfaces).
+    by_owner: HashMap<Id, BTreeSet<Id>>,
+}
+
+/// The owner a row is nested under in replies: a MAC lease's interface, an IP lease's MAC
+/// lease.
+fn owner_of(row: &AnyRecord) -> Option<Id> {
+    match row {
+        AnyRecord::MacLease(l) => l.interface_id,
+        AnyRecord::IpLease(l) => l.mac_lease_id,
+        _ => None,
+    }
 }
 
 impl TableRows {
@@ -132,19 +145,51 @@ impl TableRows {
     }
 
     fn put(&mut self, row: AnyRecord) {
+        let id = row.id();
         if let Some(uuid) = row.uuid() {
-            self.by_uuid.insert(uuid, row.id());
+            self.by_uuid.insert(uuid, id);
         }
-        self.by_id.insert(row.id(), Entry::new(row));
+        if let Some(owner) = owner_of(&row) {
+            self.by_owner.entry(owner).or_default().insert(id);
+        }
+        if let Some(old) = self.by_id.insert(id, Entry::new(row))
+            && let Some(old_owner) = owner_of(&old.row)
+            && self.by_id.get(&id).and_then(|e| owner_of(&e.row)) != Some(old_owner)
+        {
+            self.unown(old_owner, id);
+        }
     }
 
     fn remove(&mut self, id: Id) {
-        if let Some(old) = self.by_id.remove(&id)
-            && let Some(uuid) = old.row.uuid()
+        let Some(old) = self.by_id.remove(&id) else {
+            return;
+        };
+        if let Some(uuid) = old.row.uuid()
             && self.by_uuid.get(&uuid) == Some(&id)
         {
             self.by_uuid.remove(&uuid);
         }
+        if let Some(owner) = owner_of(&old.row) {
+            self.unown(owner, id);
+        }
+    }
+
+    fn unown(&mut self, owner: Id, id: Id) {
+        if let Some(ids) = self.by_owner.get_mut(&owner) {
+            ids.remove(&id);
+            if ids.is_empty() {
+                self.by_owner.remove(&owner);
+            }
+        }
+    }
+
+    /// The rows owned by `owner` (see [`owner_of`]), in id order.
+    fn owned_by(&self, owner: Id) -> impl Iterator<Item = &Entry> {
+        self.by_owner
+            .get(&owner)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.by_id.get(id))
     }
 }
 
@@ -274,31 +319,23 @@ impl ReadModel {
     /// An interface's MAC leases, each with its IP leases, and the first lease's shortcuts
     /// (reference §3.3).
     fn interface_leases(&self, interface_id: Id, fields: &mut Map<String, Value>) {
-        // Typed matches, not column values: this runs for every interface of a list.
-        let replies = |table: Table, owned: &dyn Fn(&AnyRecord) -> bool| -> Vec<Value> {
+        // Through the owner index: this runs for every interface of a list.
+        let replies = |table: Table, owner: Id| -> Vec<Value> {
             self.tables
                 .get(&table)
                 .map(|rows| {
-                    rows.by_id
-                        .values()
-                        .filter(|e| owned(&e.row))
+                    rows.owned_by(owner)
                         .filter_map(|e| self.reply(&e.row).ok())
                         .collect()
                 })
                 .unwrap_or_default()
         };
-        let mut mac_leases = replies(
-            Table::MacLeases,
-            &|row| matches!(row, AnyRecord::MacLease(l) if l.interface_id == Some(interface_id)),
-        );
+        let mut mac_leases = replies(Table::MacLeases, interface_id);
         for mac_lease in &mut mac_leases {
             let Some(id) = mac_lease.get("id").and_then(Value::as_i64) else {
                 continue;
             };
-            let ip_leases = replies(
-                Table::IpLeases,
-                &|row| matches!(row, AnyRecord::IpLease(l) if l.mac_lease_id == Some(id)),
-            );
+            let ip_leases = replies(Table::IpLeases, id);
             if let Value::Object(lease) = mac_lease {
                 lease.insert("ip_leases".to_owned(), Value::Array(ip_leases));
             }
