@@ -41,11 +41,21 @@ pub struct LocalState {
 pub fn local_state(dp: Id, model: &Model, ports: &SwitchPorts) -> LocalState {
     let mut interfaces = BTreeMap::new();
     let mut bound: BTreeSet<&str> = BTreeSet::new();
-    for p in model.interface_ports.values() {
-        let (Some(name), true) = (
-            p.port_name.as_deref(),
-            p.datapath_id.is_none_or(|d| d == dp),
-        ) else {
+    // Through the index: this runs after every reconcile, with every datapath's ports in
+    // the model.
+    let rows = [Some(dp), None]
+        .into_iter()
+        .flat_map(|key| {
+            model
+                .index
+                .ports_by_datapath
+                .get(&key)
+                .into_iter()
+                .flatten()
+        })
+        .filter_map(|id| model.interface_ports.get(id));
+    for p in rows {
+        let Some(name) = p.port_name.as_deref() else {
             continue;
         };
         let Some(number) = ports.number(name) else {
