@@ -106,27 +106,50 @@ tables! {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Indexes {
     /// `interface_ports` by `datapath_id` (`None`: ports allowed on any datapath).
-    pub ports_by_datapath: BTreeMap<Option<Id>, BTreeSet<Id>>,
-    pub ports_by_interface: BTreeMap<Id, BTreeSet<Id>>,
-    pub mac_leases_by_interface: BTreeMap<Id, BTreeSet<Id>>,
-    pub ip_leases_by_interface: BTreeMap<Id, BTreeSet<Id>>,
-    pub interface_segments_by_interface: BTreeMap<Id, BTreeSet<Id>>,
-    pub interface_segments_by_segment: BTreeMap<Id, BTreeSet<Id>>,
-    pub ip_addresses_by_network: BTreeMap<Id, BTreeSet<Id>>,
-    pub ip_leases_by_address: BTreeMap<Id, BTreeSet<Id>>,
-    pub dp_networks_by_datapath: BTreeMap<Id, BTreeSet<Id>>,
-    pub dp_networks_by_network: BTreeMap<Id, BTreeSet<Id>>,
-    pub dp_segments_by_datapath: BTreeMap<Id, BTreeSet<Id>>,
-    pub dp_segments_by_segment: BTreeMap<Id, BTreeSet<Id>>,
+    pub ports_by_datapath: Multi<Option<Id>>,
+    pub ports_by_interface: Multi<Id>,
+    pub mac_leases_by_interface: Multi<Id>,
+    pub ip_leases_by_interface: Multi<Id>,
+    pub interface_segments_by_interface: Multi<Id>,
+    pub interface_segments_by_segment: Multi<Id>,
+    pub ip_addresses_by_network: Multi<Id>,
+    pub ip_leases_by_address: Multi<Id>,
+    pub dp_networks_by_datapath: Multi<Id>,
+    pub dp_networks_by_network: Multi<Id>,
+    pub dp_segments_by_datapath: Multi<Id>,
+    pub dp_segments_by_segment: Multi<Id>,
 }
 
-fn set<K: Ord>(map: &mut BTreeMap<K, BTreeSet<Id>>, key: K, id: Id, add: bool) {
-    if add {
-        map.entry(key).or_default().insert(id);
-    } else if let Some(ids) = map.get_mut(&key) {
-        ids.remove(&id);
-        if ids.is_empty() {
-            map.remove(&key);
+/// Row ids by key, as one ordered set of `(key, id)` pairs: a set per key would cost a node
+/// allocation per key, which at 10,000 interfaces is most of the index's memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Multi<K> {
+    pairs: BTreeSet<(K, Id)>,
+}
+
+impl<K> Default for Multi<K> {
+    fn default() -> Self {
+        Multi {
+            pairs: BTreeSet::new(),
+        }
+    }
+}
+
+impl<K: Ord + Copy> Multi<K> {
+    /// The ids under `key`, in id order (`None` never: an absent key yields nothing).
+    pub fn get<'a>(&'a self, key: &K) -> Option<impl Iterator<Item = &'a Id> + use<'a, K>> {
+        Some(
+            self.pairs
+                .range((*key, Id::MIN)..=(*key, Id::MAX))
+                .map(|(_, id)| id),
+        )
+    }
+
+    fn set(&mut self, key: K, id: Id, add: bool) {
+        if add {
+            self.pairs.insert((key, id));
+        } else {
+            self.pairs.remove(&(key, id));
         }
     }
 }
@@ -149,15 +172,15 @@ impl Indexed for NetworkService {}
 
 impl Indexed for InterfacePort {
     fn index(&self, ix: &mut Indexes, add: bool) {
-        set(&mut ix.ports_by_datapath, self.datapath_id, self.id, add);
-        set(&mut ix.ports_by_interface, self.interface_id, self.id, add);
+        ix.ports_by_datapath.set(self.datapath_id, self.id, add);
+        ix.ports_by_interface.set(self.interface_id, self.id, add);
     }
 }
 
 impl Indexed for MacLease {
     fn index(&self, ix: &mut Indexes, add: bool) {
         if let Some(i) = self.interface_id {
-            set(&mut ix.mac_leases_by_interface, i, self.id, add);
+            ix.mac_leases_by_interface.set(i, self.id, add);
         }
     }
 }
@@ -165,7 +188,7 @@ impl Indexed for MacLease {
 impl Indexed for IpLease {
     fn index(&self, ix: &mut Indexes, add: bool) {
         if let Some(i) = self.interface_id {
-            set(&mut ix.ip_leases_by_interface, i, self.id, add);
+            ix.ip_leases_by_interface.set(i, self.id, add);
         }
         set(
             &mut ix.ip_leases_by_address,
