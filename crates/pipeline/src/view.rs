@@ -190,68 +190,38 @@ impl Indexed for IpLease {
         if let Some(i) = self.interface_id {
             ix.ip_leases_by_interface.set(i, self.id, add);
         }
-        set(
-            &mut ix.ip_leases_by_address,
-            self.ip_address_id,
-            self.id,
-            add,
-        );
+        ix.ip_leases_by_address
+            .set(self.ip_address_id, self.id, add);
     }
 }
 
 impl Indexed for IpAddress {
     fn index(&self, ix: &mut Indexes, add: bool) {
-        set(
-            &mut ix.ip_addresses_by_network,
-            self.network_id,
-            self.id,
-            add,
-        );
+        ix.ip_addresses_by_network
+            .set(self.network_id, self.id, add);
     }
 }
 
 impl Indexed for InterfaceSegment {
     fn index(&self, ix: &mut Indexes, add: bool) {
-        set(
-            &mut ix.interface_segments_by_interface,
-            self.interface_id,
-            self.id,
-            add,
-        );
+        ix.interface_segments_by_interface
+            .set(self.interface_id, self.id, add);
     }
 }
 
 impl Indexed for DatapathNetwork {
     fn index(&self, ix: &mut Indexes, add: bool) {
-        set(
-            &mut ix.dp_networks_by_datapath,
-            self.datapath_id,
-            self.id,
-            add,
-        );
-        set(
-            &mut ix.dp_networks_by_network,
-            self.network_id,
-            self.id,
-            add,
-        );
+        ix.dp_networks_by_datapath
+            .set(self.datapath_id, self.id, add);
+        ix.dp_networks_by_network.set(self.network_id, self.id, add);
     }
 }
 
 impl Indexed for DatapathSegment {
     fn index(&self, ix: &mut Indexes, add: bool) {
-        set(
-            &mut ix.dp_segments_by_datapath,
-            self.datapath_id,
-            self.id,
-            add,
-        );
-        set(
-            &mut ix.dp_segments_by_segment,
-            self.segment_id,
-            self.id,
-            add,
-        );
+        ix.dp_segments_by_datapath
+            .set(self.datapath_id, self.id, add);
+        ix.dp_segments_by_segment.set(self.segment_id, self.id, add);
     }
 }
 
