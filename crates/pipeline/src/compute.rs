@@ -423,6 +423,17 @@ impl<'a> Index<'a> {
     }
 }
 
+/// How many networks and segments datapath `dp` has rows for.
+fn dp_domains(model: &Model, dp: Id) -> usize {
+    let ix = &model.index;
+    ix.dp_networks_by_datapath
+        .get(&dp)
+        .map_or(0, Iterator::count)
+        + ix.dp_segments_by_datapath
+            .get(&dp)
+            .map_or(0, Iterator::count)
+}
+
 /// The plan for datapath `dpid`.
 pub fn plan(model: &Model, dpid: u64, ports: &SwitchPorts) -> Plan {
     let mut plan = Plan::default();
@@ -436,7 +447,8 @@ pub fn plan(model: &Model, dpid: u64, ports: &SwitchPorts) -> Plan {
     plan.datapath_id = Some(dp_id);
     let ix = Index::new(model, dp_id);
     let mut b = Builder {
-        flows: FlowSet::new(),
+        // About a dozen flows per local VM and per domain, plus the defaults: sized once.
+        flows: FlowSet::with_capacity(64 + 16 * ix.local.len() + 16 * dp_domains(model, dp_id)),
         notes: Vec::new(),
     };
     b.defaults();

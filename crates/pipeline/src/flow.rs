@@ -107,6 +107,13 @@ impl FlowSet {
         FlowSet::default()
     }
 
+    /// An empty set with room for `n` flows (growing a large set rehashes it repeatedly).
+    pub fn with_capacity(n: usize) -> FlowSet {
+        FlowSet {
+            flows: HashMap::with_capacity_and_hasher(n, BuildHasherDefault::default()),
+        }
+    }
+
     pub fn insert(&mut self, flow: Flow) {
         self.flows.insert(flow.key(), flow);
     }

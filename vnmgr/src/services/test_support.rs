@@ -225,7 +225,10 @@ pub(super) async fn host_interface(
     network_id: Id,
     address: &str,
 ) -> (Id, Id) {
-    let mac = format!("02:00:00:ff:{:02x}:01", fastrand::u8(..));
+    // Distinct per call (a random byte collided once in 256 runs for two hosts).
+    static NEXT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mac = format!("02:00:00:ff:{:02x}:{:02x}", n >> 8, n & 0xff);
     let interface = interface(tx, interface_uuid, InterfaceMode::Host, &mac).await;
     let lease = ip_lease(tx, interface.id, network_id, address).await;
     (interface.id, lease)
