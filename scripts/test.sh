@@ -90,7 +90,8 @@ if ((!quick)); then
     step cargo fmt --all -- --check
     step cargo clippy --workspace --all-targets -- -D warnings
 fi
-step cargo test "${workspace_flag[@]}" "${test_args[@]}"
+# --no-fail-fast: one failing test binary must not hide the results of the others.
+step cargo test --no-fail-fast "${workspace_flag[@]}" "${test_args[@]}"
 
 if ((${#failed[@]})); then
     summary=$(printf '%s; ' "${failed[@]}")
