@@ -8,8 +8,8 @@ use std::time::{Duration, SystemTime};
 
 use model::{AnyRecord, Id, ModelError, Table, Uuid};
 use proto::{
-    ApiError, Change, ChangeOp, EventPublisher, EventSequencer, Key, Op, Reply, RowValue,
-    RpcServer, ServiceCall, Snapshot, TransportError,
+    ApiError, Change, ChangeOp, EventPublisher, EventSequencer, Key, Op, RawRow, Reply, RpcServer,
+    ServiceCall, Snapshot, TransportError,
 };
 use serde_json::{Map, Value};
 use store::{Filter, Store, StoreError, StoreOptions, Tx};
@@ -412,7 +412,7 @@ impl Shared {
 
     /// Every live row and the `(epoch, seq)` it reflects. The write lock is held only to
     /// copy the tables' `Arc`s; rows are serialised after it is released.
-    async fn snapshot(&self) -> Result<Snapshot<RowValue>, OpError> {
+    async fn snapshot(&self) -> Result<Snapshot<RawRow>, OpError> {
         let (epoch, seq, tables) = {
             let sequencer = self.sequencer.lock().await;
             self.refresh_read_model().await?;
@@ -427,8 +427,7 @@ impl Shared {
             .iter()
             .flat_map(|t| t.rows())
             .map(|row| {
-                serde_json::to_value(row)
-                    .map_err(|e| OpError::Internal(format!("snapshot row: {e}")))
+                RawRow::from_value(row).map_err(|e| OpError::Internal(format!("snapshot row: {e}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Snapshot { epoch, seq, rows })

@@ -217,7 +217,9 @@ pub enum Reply {
     /// The keys of the deleted rows (delete, unrelate), the target first.
     Deleted(Vec<Key>),
     /// The whole model (snapshot).
-    Snapshot(Snapshot<RowValue>),
+    /// Rows as vnmgr serialised them: decoded once, straight into the receiver's row type
+    /// (a `serde_json::Value` per row first would cost several times the snapshot's size).
+    Snapshot(Snapshot<RawRow>),
     /// Answer to [`Op::Ping`].
     Pong,
     /// Answer to [`Op::Call`]: the row the call is about (the allocated, attached or
@@ -331,13 +333,13 @@ pub struct Snapshot<R> {
     pub rows: Vec<R>,
 }
 
-impl Snapshot<RowValue> {
+impl Snapshot<RawRow> {
     /// Converts the rows to a concrete row type (e.g. `model::AnyRecord`).
     pub fn decode_rows<R: DeserializeOwned>(self) -> Result<Snapshot<R>, DecodeError> {
         let rows = self
             .rows
             .into_iter()
-            .map(serde_json::from_value)
+            .map(|row| serde_json::from_str(row.get()))
             .collect::<Result<Vec<R>, _>>()
             .map_err(|e| DecodeError::malformed("snapshot row", &e))?;
         Ok(Snapshot {
@@ -797,7 +799,7 @@ mod tests {
         let snap = Snapshot {
             epoch: 1,
             seq: 2,
-            rows: vec![serde_json::json!({"id": 4})],
+            rows: vec![RawRow::from_value(&serde_json::json!({"id": 4})).unwrap()],
         };
         assert_eq!(snap.decode_rows::<Row>().unwrap().rows, vec![Row { id: 4 }]);
     }

@@ -158,7 +158,15 @@ impl FakeVnmgr {
                         snapshot
                     }
                 };
-                Ok(Reply::Snapshot(snapshot))
+                Ok(Reply::Snapshot(proto::Snapshot {
+                    epoch: snapshot.epoch,
+                    seq: snapshot.seq,
+                    rows: snapshot
+                        .rows
+                        .iter()
+                        .map(|r| proto::RawRow::from_value(r).unwrap())
+                        .collect(),
+                }))
             }
         }));
 
