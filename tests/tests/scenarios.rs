@@ -120,6 +120,23 @@ fn simple_nw(order: VnaStart, database: Database) {
     };
     assert_simple_matrix(&dc);
     assert_active_state(&dc);
+    // Anti-spoofing on the real switch: a VM that takes an address it does not lease is cut
+    // off (its ARP and IP are dropped where they enter), and gets back once it stops.
+    let mut dc = dc;
+    dc.set_vm_ip("vm1", Some((Ipv4Addr::new(10, 101, 0, 99), 24)))
+        .unwrap();
+    assert_eq!(
+        dc.ping("vm1", ip("vm3", &dc), 3, Duration::from_secs(3))
+            .unwrap(),
+        0,
+        "vm1 reached vm3 from an address it does not lease"
+    );
+    dc.set_vm_ip("vm1", Some((Ipv4Addr::new(10, 101, 0, 10), 24)))
+        .unwrap();
+    assert!(
+        reachable(&dc, "vm1", "vm3"),
+        "vm1 back on its leased address"
+    );
     // The operator's view of what made that work: `vna flows` on host1 names the tables,
     // decodes cookies and metadata, and shows the MACs learned from the other hosts.
     let flows = vna_flows(&dc, &stack, "host1");
@@ -369,6 +386,20 @@ fn event(order: VnaStart) {
     assert!(
         cut_off(&dc, "vm1", "vm3"),
         "vm3 still reachable with its datapath deleted"
+    );
+    // host3 no longer needs its GRE port to dp-2: vna deleted it.
+    let host3_ports: Vec<String> = dc
+        .host("host3")
+        .unwrap()
+        .vsctl()
+        .list_ports("br0")
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    assert!(
+        !host3_ports.iter().any(|p| p == "t-2") && host3_ports.iter().any(|p| p == "t-1"),
+        "host3's GRE ports after dp-2 was deleted: {host3_ports:?}"
     );
     assert!(reachable(&dc, "vm1", "vm5"));
     for line in [
