@@ -42,6 +42,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use ovs::{Tools, ovs_required};
 use tempfile::TempDir;
 
 /// How long a daemon may take to open its socket before the test fails.
@@ -53,101 +54,7 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 const CLI_TIMEOUT_SECS: &str = "30";
 /// How many log lines a failure message quotes from each daemon.
 const LOG_TAIL_LINES: usize = 25;
-/// Where Debian and a source build put the programs; searched after `PATH`, because a test run
-/// by a non-root user usually has no `sbin` directory on its `PATH`.
-const PROGRAM_DIRS: &[&str] = &[
-    "/usr/sbin",
-    "/usr/bin",
-    "/sbin",
-    "/bin",
-    "/usr/local/sbin",
-    "/usr/local/bin",
-];
-/// Where the OVSDB schema of the `Open_vSwitch` database is installed.
-const SCHEMA_DIRS: &[&str] = &["/usr/share/openvswitch", "/usr/local/share/openvswitch"];
-
-/// Absolute paths of the Open vSwitch programs an instance runs.
-#[derive(Debug, Clone)]
-struct Tools {
-    ovsdb_tool: PathBuf,
-    ovsdb_server: PathBuf,
-    ovs_vswitchd: PathBuf,
-    ovs_vsctl: PathBuf,
-    ovs_ofctl: PathBuf,
-    ovs_appctl: PathBuf,
-    schema: PathBuf,
-    /// `setpriv` from util-linux, used to give the daemons a parent-death signal.
-    setpriv: Option<PathBuf>,
-}
-
-impl Tools {
-    /// Finds every program and the schema, or says which are missing.
-    fn locate() -> Result<Tools, String> {
-        let mut missing = Vec::new();
-        let mut program = |name: &str| {
-            find_program(name).unwrap_or_else(|| {
-                missing.push(name.to_owned());
-                PathBuf::new()
-            })
-        };
-        let ovsdb_tool = program("ovsdb-tool");
-        let ovsdb_server = program("ovsdb-server");
-        let ovs_vswitchd = program("ovs-vswitchd");
-        let ovs_vsctl = program("ovs-vsctl");
-        let ovs_ofctl = program("ovs-ofctl");
-        let ovs_appctl = program("ovs-appctl");
-        let schema = find_schema().unwrap_or_else(|| {
-            missing.push("vswitch.ovsschema".to_owned());
-            PathBuf::new()
-        });
-        if !missing.is_empty() {
-            return Err(format!(
-                "Open vSwitch is not installed (missing: {})",
-                missing.join(", ")
-            ));
-        }
-        Ok(Tools {
-            ovsdb_tool,
-            ovsdb_server,
-            ovs_vswitchd,
-            ovs_vsctl,
-            ovs_ofctl,
-            ovs_appctl,
-            schema,
-            setpriv: find_program("setpriv"),
-        })
-    }
-}
-
-fn find_program(name: &str) -> Option<PathBuf> {
-    let path_dirs = std::env::var_os("PATH")
-        .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
-        .unwrap_or_default();
-    path_dirs
-        .into_iter()
-        .chain(PROGRAM_DIRS.iter().map(PathBuf::from))
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file())
-}
-
-fn find_schema() -> Option<PathBuf> {
-    let from_env = std::env::var_os("OVS_PKGDATADIR").map(PathBuf::from);
-    from_env
-        .into_iter()
-        .chain(SCHEMA_DIRS.iter().map(PathBuf::from))
-        .map(|dir| dir.join("vswitch.ovsschema"))
-        .find(|candidate| candidate.is_file())
-}
-
-/// Whether a missing Open vSwitch fails the test rather than skipping it.
-fn ovs_required() -> bool {
-    let set = |name: &str, off: &[&str]| {
-        std::env::var(name)
-            .map(|value| !value.is_empty() && !off.contains(&value.to_ascii_lowercase().as_str()))
-            .unwrap_or(false)
-    };
-    set("VNET_REQUIRE_OVS", &["0", "false", "no"]) || set("CI", &["0", "false", "no"])
-}
+// The programs and the schema are found by the `ovs` crate (`ovs::Tools`), as vna finds them.
 
 /// One `ovsdb-server` + `ovs-vswitchd` pair in its own temporary directory.
 ///
