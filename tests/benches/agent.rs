@@ -26,7 +26,6 @@
 )]
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use integration::stack::{Bins, Database, Stack};
@@ -40,7 +39,7 @@ fn main() {
         eprintln!("skipped: the benchmark needs root and Open vSwitch");
         return;
     };
-    let bins = release_bins();
+    let bins = Bins::build_release().unwrap();
     let trials: usize = std::env::var("BENCH_TRIALS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -55,38 +54,6 @@ fn main() {
     if only.is_empty() || only == "restart" {
         restart(&tools, &bins);
     }
-}
-
-/// Release builds of the programs (`VNET_BIN_DIR` for prebuilt ones).
-fn release_bins() -> Bins {
-    if let Some(dir) = std::env::var_os("VNET_BIN_DIR") {
-        return Bins::in_dir(&PathBuf::from(dir));
-    }
-    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = std::process::Command::new(cargo)
-        .current_dir(&workspace)
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "--bins",
-            "-p",
-            "vnmgr",
-            "-p",
-            "vnapi",
-            "-p",
-            "vnctl",
-            "-p",
-            "vna",
-        ])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace.join("target"));
-    Bins::in_dir(&target.join("release"))
 }
 
 fn now_ns() -> u128 {

@@ -325,8 +325,19 @@ impl Datacenter {
     }
 
     /// Whether VM `from` gets a reply from `ip` within `timeout` (returns at the first one).
+    /// One `ping` can give up early for good (the guest's ARP fails after three tries while
+    /// flows are still on their way), so it pings again until the deadline.
     pub fn reaches(&self, from: &str, ip: Ipv4Addr, timeout: Duration) -> Result<bool> {
-        Ok(self.ping(from, ip, 1, timeout)? >= 1)
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if self.ping(from, ip, 1, left.min(Duration::from_secs(2)))? >= 1 {
+                return Ok(true);
+            }
+            if std::time::Instant::now() >= deadline {
+                return Ok(false);
+            }
+        }
     }
 
     /// Starts pinging `ip` from VM `from` every `interval` (10 ms: 100 pps), logging to

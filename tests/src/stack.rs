@@ -40,6 +40,15 @@ impl Bins {
     /// tests of this crate cannot name other packages' binaries, and a stale one would test
     /// old code. `VNET_BIN_DIR` names a directory of prebuilt programs instead.
     pub fn build() -> Result<Bins> {
+        Bins::build_profile(false)
+    }
+
+    /// As [`Bins::build`], optimised (benchmarks).
+    pub fn build_release() -> Result<Bins> {
+        Bins::build_profile(true)
+    }
+
+    fn build_profile(release: bool) -> Result<Bins> {
         if let Some(dir) = std::env::var_os("VNET_BIN_DIR") {
             return Ok(Bins::in_dir(Path::new(&dir)));
         }
@@ -47,12 +56,15 @@ impl Bins {
             .parent()
             .ok_or_else(|| Error::Unavailable("no workspace above tests/".into()))?;
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let status = Command::new(&cargo)
+        let mut command = Command::new(&cargo);
+        command
             .current_dir(workspace)
-            .args([
-                "build", "--quiet", "--bins", "-p", "vnmgr", "-p", "vnapi", "-p", "vnctl", "-p",
-                "vna",
-            ])
+            .args(["build", "--quiet", "--bins"]);
+        if release {
+            command.arg("--release");
+        }
+        let status = command
+            .args(["-p", "vnmgr", "-p", "vnapi", "-p", "vnctl", "-p", "vna"])
             .status()
             .map_err(|e| Error::Unavailable(format!("cannot run {cargo}: {e}")))?;
         if !status.success() {
@@ -63,7 +75,11 @@ impl Bins {
         let target = std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| workspace.join("target"));
-        Ok(Bins::in_dir(&target.join("debug")))
+        Ok(Bins::in_dir(&target.join(if release {
+            "release"
+        } else {
+            "debug"
+        })))
     }
 }
 

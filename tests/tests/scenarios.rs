@@ -266,23 +266,9 @@ fn json(stack: &Stack, dc: &Datacenter, args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("vnctl {args:?}: {e}: {out}"))
 }
 
-/// Whether `from` gets a reply from `to` within [`CONVERGE`]. One ping can fail for good
-/// early (the guest's ARP gives up after three tries while flows are still on their way), so
-/// it pings again until the deadline.
+/// Whether `from` gets a reply from `to` within [`CONVERGE`].
 fn reachable(dc: &Datacenter, from: &str, to: &str) -> bool {
-    let deadline = std::time::Instant::now() + CONVERGE;
-    loop {
-        if dc
-            .ping(from, ip(to, dc), 1, Duration::from_secs(2))
-            .unwrap()
-            >= 1
-        {
-            return true;
-        }
-        if std::time::Instant::now() >= deadline {
-            return false;
-        }
-    }
+    dc.reaches(from, ip(to, dc), CONVERGE).unwrap()
 }
 
 /// Nothing gets through for a few seconds (after the change had time to land).

@@ -17,7 +17,7 @@
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use integration::stack::{Bins, Database, Stack, VNAPI_PORT, dataset_path};
 use integration::{Datacenter, KeptState, Options, Tools, layout};
@@ -166,23 +166,6 @@ fn ip_of(vm: &str) -> Ipv4Addr {
         .map_or(Ipv4Addr::UNSPECIFIED, |(_, _, ip)| Ipv4Addr::from(*ip))
 }
 
-/// Pings until a reply or the deadline (a guest's ARP may give up while flows are on their way).
-fn reaches(dc: &Datacenter, from: &str, to: &str, within: Duration) -> bool {
-    let deadline = Instant::now() + within;
-    loop {
-        if dc
-            .ping(from, ip_of(to), 1, Duration::from_secs(2))
-            .unwrap_or(0)
-            >= 1
-        {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-    }
-}
-
 fn demo(dc: &Datacenter, _stack: &Stack) -> String {
     let mut report = String::new();
     step("pinging");
@@ -203,7 +186,8 @@ fn demo(dc: &Datacenter, _stack: &Stack) -> String {
         ),
     ] {
         let ok = if expect {
-            reaches(dc, from, to, Duration::from_secs(20))
+            dc.reaches(from, ip_of(to), Duration::from_secs(20))
+                .unwrap_or(false)
         } else {
             dc.ping(from, ip_of(to), 3, Duration::from_secs(3))
                 .unwrap_or(0)
