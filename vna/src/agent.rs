@@ -94,6 +94,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         bridge,
         installed: None,
         gre: None,
+        notes: BTreeSet::new(),
         local_tx,
     };
     let mut status = replica.status();
@@ -165,6 +166,8 @@ struct Reconciler {
     installed: Option<FlowSet>,
     /// The GRE ports last made.
     gre: Option<Vec<GrePort>>,
+    /// The plan's notes last logged.
+    notes: BTreeSet<String>,
     local_tx: watch::Sender<Option<LocalState>>,
 }
 
@@ -178,9 +181,12 @@ impl Reconciler {
             pipeline::compute::plan(&state.model, dpid, &ports)
         };
         let computed = started.elapsed();
-        for note in &plan.notes {
-            debug!("{note}");
+        // What the plan could not do (an interface without its port, a peer without an
+        // underlay address): said once when it appears, not on every change.
+        for note in plan.notes.iter().filter(|n| !self.notes.contains(*n)) {
+            warn!("{note}");
         }
+        self.notes = plan.notes.iter().cloned().collect();
         if let Some(bridge) = &self.bridge
             && self.gre.as_ref() != Some(&plan.gre_ports)
         {
