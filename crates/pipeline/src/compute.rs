@@ -38,12 +38,10 @@
 //! learned flows; learned flows match only traffic from local VMs (`LOCAL`), so a host never bounces
 //! a remote frame to a third host.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 
 use model::Id;
-use model::modes::{InterfaceMode, NetworkMode};
-use model::record::Record;
 use openflow::action::Action;
 use openflow::nicira::{self, Learn, LearnSpec, NxAction};
 use openflow::{Instruction, MacAddr, Match, Oxm};
@@ -51,6 +49,7 @@ use openflow::{Instruction, MacAddr, Match, Oxm};
 use crate::cookie::{self, Prefix};
 use crate::flow::{Flow, FlowSet};
 use crate::metadata::{self, flag, kind};
+use crate::planner::Planner;
 use crate::tables::*;
 use crate::view::{Model, SwitchPorts};
 
@@ -117,8 +116,8 @@ pub fn gre_port_name(datapath_uuid_suffix: &str) -> String {
 }
 
 /// An L2 domain: a network or a segment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Domain {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Domain {
     Network(Id),
     Segment(Id),
 }
@@ -204,7 +203,7 @@ impl Domain {
         Oxm::Metadata(v, Some(m))
     }
 
-    fn name(self) -> String {
+    pub(crate) fn name(self) -> String {
         match self {
             Domain::Network(id) => format!("network {id}"),
             Domain::Segment(id) => format!("segment {id}"),
@@ -214,500 +213,56 @@ impl Domain {
 
 /// A VM's attachment: interface `iface` on port `port`, sending from `mac` (and `ip`, for
 /// networks).
-#[derive(Debug, Clone)]
-struct Attachment {
-    iface: Id,
-    port: u32,
-    mac: MacAddr,
-    ip: Option<Ipv4Addr>,
-    domain: Domain,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Attachment {
+    pub(crate) iface: Id,
+    pub(crate) port: u32,
+    pub(crate) mac: MacAddr,
+    pub(crate) ip: Option<Ipv4Addr>,
+    pub(crate) domain: Domain,
 }
 
 /// How this datapath reaches one remote datapath of a domain.
-#[derive(Debug, Clone)]
-enum Peer {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Peer {
     /// Raw out of `uplink`; broadcasts to the peer's datapath_network `mac`.
     Mac2Mac { uplink: u32, mac: MacAddr },
-    /// On a GRE port.
-    Gre { port: Option<u32>, name: String },
+    /// On GRE port `name` (number `port` once the switch has it), from `local_ip` to
+    /// `remote_ip`.
+    Gre {
+        port: Option<u32>,
+        name: String,
+        local_ip: Ipv4Addr,
+        remote_ip: Ipv4Addr,
+    },
 }
 
 /// A domain that spans hosts, seen from this datapath.
-#[derive(Debug, Clone)]
-struct Span {
-    local: LocalDp,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub(crate) local: LocalDp,
     /// The other datapaths of the domain and how to reach them.
-    peers: Vec<(Id, Peer)>,
+    pub(crate) peers: Vec<(Id, Peer)>,
     /// The domain's VMs on other datapaths: (interface, MAC, datapath).
-    remote_macs: Vec<(Id, MacAddr, Id)>,
+    pub(crate) remote_macs: Vec<(Id, MacAddr, Id)>,
 }
 
 /// The local side of a domain that spans hosts.
-#[derive(Debug, Clone)]
-struct LocalDp {
-    row_id: Id,
-    mac: MacAddr,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LocalDp {
+    pub(crate) row_id: Id,
+    pub(crate) mac: MacAddr,
 }
 
-/// Lookups over the model for one datapath, through the model's reverse indexes.
-struct Index<'a> {
-    model: &'a Model,
-    /// Interfaces with a port on this datapath: interface → (port name, bound to this
-    /// datapath by id rather than to any datapath).
-    local: BTreeMap<Id, (&'a str, bool)>,
-}
-
-impl<'a> Index<'a> {
-    fn new(model: &'a Model, dp: Id) -> Index<'a> {
-        let ports = |key: Option<Id>| {
-            model
-                .index
-                .ports_by_datapath
-                .get(&key)
-                .into_iter()
-                .flatten()
-                .filter_map(|id| model.interface_ports.get(id))
-                .filter(|p| p.deleted_at().is_none())
-        };
-        let mut local: BTreeMap<Id, (&'a str, bool)> = BTreeMap::new();
-        for p in ports(Some(dp)) {
-            if let Some(name) = p.port_name.as_deref() {
-                local.insert(p.interface_id, (name, true));
-            }
-        }
-        for p in ports(None) {
-            let Some(name) = p.port_name.as_deref() else {
-                continue;
-            };
-            // Bound to "any datapath" unless another row binds it to a particular other one.
-            let elsewhere = model
-                .index
-                .ports_by_interface
-                .get(&p.interface_id)
-                .into_iter()
-                .flatten()
-                .filter_map(|id| model.interface_ports.get(id))
-                .any(|q| q.datapath_id.is_some_and(|d| d != dp));
-            if !elsewhere {
-                local.entry(p.interface_id).or_insert((name, false));
-            }
-        }
-        Index { model, local }
-    }
-
-    /// An interface's MAC leases: (lease id, MAC, segment of the address).
-    fn macs(&self, iface: Id) -> Vec<(Id, MacAddr, Option<Id>)> {
-        let m = self.model;
-        m.index
-            .mac_leases_by_interface
-            .get(&iface)
-            .into_iter()
-            .flatten()
-            .filter_map(|id| m.mac_leases.get(id))
-            .filter(|l| l.deleted_at().is_none())
-            .filter_map(|l| {
-                let a = m.mac_addresses.get(&l.mac_address_id)?;
-                Some((l.id(), MacAddr(a.mac_address.octets()), a.segment_id))
-            })
-            .collect()
-    }
-
-    /// An interface's IP leases: (MAC lease, address, network).
-    fn ips(&self, iface: Id) -> Vec<(Option<Id>, Ipv4Addr, Id)> {
-        let m = self.model;
-        m.index
-            .ip_leases_by_interface
-            .get(&iface)
-            .into_iter()
-            .flatten()
-            .filter_map(|id| m.ip_leases.get(id))
-            .filter(|l| l.deleted_at().is_none())
-            .filter_map(|l| {
-                let a = m.ip_addresses.get(&l.ip_address_id)?;
-                Some((l.mac_lease_id, a.ipv4_address, a.network_id))
-            })
-            .collect()
-    }
-
-    fn mac(&self, mac_address_id: Id) -> Option<MacAddr> {
-        self.model
-            .mac_addresses
-            .get(&mac_address_id)
-            .map(|a| MacAddr(a.mac_address.octets()))
-    }
-
-    /// The first IP lease of an interface: (address, network).
-    fn first_ip(&self, iface: Id) -> Option<(Ipv4Addr, Id)> {
-        self.ips(iface).first().map(|(_, ip, nw)| (*ip, *nw))
-    }
-
-    /// The datapath a VM interface is bound to by id, when it is one other than `dp`.
-    fn bound_elsewhere(&self, iface: Id, dp: Id) -> Option<Id> {
-        let m = self.model;
-        m.index
-            .ports_by_interface
-            .get(&iface)
-            .into_iter()
-            .flatten()
-            .filter_map(|id| m.interface_ports.get(id))
-            .filter(|p| p.deleted_at().is_none() && p.interface_mode == InterfaceMode::Vif)
-            .find_map(|p| p.datapath_id.filter(|d| *d != dp))
-    }
-
-    /// The VMs of a domain on other datapaths, from the model: (interface, MAC, datapath).
-    fn remote_macs(&self, d: Domain, dp: Id) -> Vec<(Id, MacAddr, Id)> {
-        let m = self.model;
-        let mut out = Vec::new();
-        match d {
-            Domain::Network(nw) => {
-                let leases = m
-                    .index
-                    .ip_addresses_by_network
-                    .get(&nw)
-                    .into_iter()
-                    .flatten()
-                    .flat_map(|a| m.index.ip_leases_by_address.get(a).into_iter().flatten())
-                    .filter_map(|id| m.ip_leases.get(id));
-                for lease in leases.filter(|l| l.deleted_at().is_none()) {
-                    let Some(iface) = lease.interface_id else {
-                        continue;
-                    };
-                    let Some(remote) = self.bound_elsewhere(iface, dp) else {
-                        continue;
-                    };
-                    for (ml, mac, _) in self.macs(iface) {
-                        if lease.mac_lease_id.is_none_or(|l| l == ml) {
-                            out.push((iface, mac, remote));
-                        }
-                    }
-                }
-            }
-            Domain::Segment(seg) => {
-                let members = m
-                    .index
-                    .interface_segments_by_segment
-                    .get(&seg)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|id| m.interface_segments.get(id))
-                    .filter(|s| s.deleted_at().is_none());
-                for is in members {
-                    let Some(remote) = self.bound_elsewhere(is.interface_id, dp) else {
-                        continue;
-                    };
-                    for (_, mac, s) in self.macs(is.interface_id) {
-                        if s.is_none_or(|s| s == seg) {
-                            out.push((is.interface_id, mac, remote));
-                        }
-                    }
-                }
-            }
-        }
-        out
-    }
-
-    /// The host interface of datapath `dp`: the one given, else a host-mode interface bound
-    /// to `dp`.
-    fn host_interface(&self, given: Option<Id>, dp: Id) -> Option<Id> {
-        given.or_else(|| {
-            self.model
-                .index
-                .ports_by_datapath
-                .get(&Some(dp))
-                .into_iter()
-                .flatten()
-                .filter_map(|id| self.model.interface_ports.get(id))
-                .find(|p| matches!(p.interface_mode, InterfaceMode::Host | InterfaceMode::Patch))
-                .map(|p| p.interface_id)
-        })
-    }
-}
-
-/// How many networks and segments datapath `dp` has rows for.
-fn dp_domains(model: &Model, dp: Id) -> usize {
-    let ix = &model.index;
-    ix.dp_networks_by_datapath
-        .get(&dp)
-        .map_or(0, Iterator::count)
-        + ix.dp_segments_by_datapath
-            .get(&dp)
-            .map_or(0, Iterator::count)
-}
-
-/// The plan for datapath `dpid`.
+/// The plan for datapath `dpid`, computed from scratch.
 pub fn plan(model: &Model, dpid: u64, ports: &SwitchPorts) -> Plan {
-    let mut plan = Plan::default();
-    let Some(dp) = model.datapath_by_dpid(dpid) else {
-        plan.notes.push(format!(
-            "no datapath with dpid {dpid:#018x} in the model: the switch gets no flows"
-        ));
-        return plan;
-    };
-    let dp_id = dp.id();
-    plan.datapath_id = Some(dp_id);
-    let ix = Index::new(model, dp_id);
-    let mut b = Builder {
-        // About a dozen flows per local VM and per domain, plus the defaults: sized once.
-        flows: FlowSet::with_capacity(64 + 16 * ix.local.len() + 16 * dp_domains(model, dp_id)),
-        notes: Vec::new(),
-    };
-    b.defaults();
-
-    // --- local VMs --------------------------------------------------------------------
-    let mut attachments: Vec<Attachment> = Vec::new();
-    let mut uplinks: BTreeMap<Id, u32> = BTreeMap::new();
-    for (&id, &(name, here)) in &ix.local {
-        let Some(iface) = model
-            .interfaces
-            .get(&id)
-            .filter(|i| i.deleted_at().is_none())
-        else {
-            continue;
-        };
-        let uuid = iface
-            .record_uuid()
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        match iface.mode {
-            InterfaceMode::Vif => {}
-            InterfaceMode::Host | InterfaceMode::Patch => {
-                if let (Some(no), true) = (ports.number(name), here) {
-                    uplinks.insert(id, no);
-                }
-                continue;
-            }
-            _ => continue,
-        }
-        let Some(port) = ports.number(name) else {
-            if here {
-                b.notes.push(format!(
-                    "interface {uuid}: port {name:?} is not on the switch yet; no flows until it appears"
-                ));
-            }
-            continue;
-        };
-        let macs = ix.macs(id);
-        if macs.is_empty() {
-            b.notes.push(format!(
-                "interface {uuid}: no MAC lease; its port {name:?} gets no flows"
-            ));
-        }
-        b.vif_port(id, port);
-        let ips = ix.ips(id);
-        for (lease_id, mac, _) in &macs {
-            for (_, ip, nw) in ips
-                .iter()
-                .filter(|(ml, _, _)| ml.is_none_or(|ml| ml == *lease_id))
-            {
-                match model.networks.get(nw) {
-                    Some(n) if n.mode == NetworkMode::Virtual => attachments.push(Attachment {
-                        iface: id,
-                        port,
-                        mac: *mac,
-                        ip: Some(*ip),
-                        domain: Domain::Network(*nw),
-                    }),
-                    Some(n) => b.notes.push(format!(
-                        "interface {uuid}: network {} is {}; only virtual networks are carried so far",
-                        n.record_uuid().map(ToString::to_string).unwrap_or_default(),
-                        n.mode
-                    )),
-                    None => {}
-                }
-            }
-        }
-        for is in model
-            .index
-            .interface_segments_by_interface
-            .get(&id)
-            .into_iter()
-            .flatten()
-            .filter_map(|sid| model.interface_segments.get(sid))
-            .filter(|s| s.deleted_at().is_none())
-        {
-            if !model.segments.contains_key(&is.segment_id) {
-                continue;
-            }
-            for (_, mac, seg) in &macs {
-                if seg.is_none_or(|s| s == is.segment_id) {
-                    attachments.push(Attachment {
-                        iface: id,
-                        port,
-                        mac: *mac,
-                        ip: None,
-                        domain: Domain::Segment(is.segment_id),
-                    });
-                }
-            }
-        }
-    }
-
-    // --- datapath_networks / datapath_segments -----------------------------------------
-    // (domain, local row, remote rows): (row id, datapath, interface, mac address id)
-    type DpRow = (Id, Id, Option<Id>, Id);
-    let mut dp_rows: BTreeMap<Domain, Vec<DpRow>> = BTreeMap::new();
-    let ixs = &model.index;
-    for dpn in ixs
-        .dp_networks_by_datapath
-        .get(&dp_id)
-        .into_iter()
-        .flatten()
-        .filter_map(|id| model.datapath_networks.get(id))
-    {
-        let nw = dpn.network_id;
-        if model
-            .networks
-            .get(&nw)
-            .is_none_or(|n| n.mode != NetworkMode::Virtual)
-        {
-            continue;
-        }
-        let rows = ixs
-            .dp_networks_by_network
-            .get(&nw)
-            .into_iter()
-            .flatten()
-            .filter_map(|id| model.datapath_networks.get(id))
-            .filter(|r| r.deleted_at().is_none())
-            .map(|r| (r.id(), r.datapath_id, r.interface_id, r.mac_address_id))
-            .collect();
-        dp_rows.insert(Domain::Network(nw), rows);
-    }
-    for dps in ixs
-        .dp_segments_by_datapath
-        .get(&dp_id)
-        .into_iter()
-        .flatten()
-        .filter_map(|id| model.datapath_segments.get(id))
-    {
-        let seg = dps.segment_id;
-        if !model.segments.contains_key(&seg) {
-            continue;
-        }
-        let rows = ixs
-            .dp_segments_by_segment
-            .get(&seg)
-            .into_iter()
-            .flatten()
-            .filter_map(|id| model.datapath_segments.get(id))
-            .filter(|r| r.deleted_at().is_none())
-            .map(|r| (r.id(), r.datapath_id, r.interface_id, r.mac_address_id))
-            .collect();
-        dp_rows.insert(Domain::Segment(seg), rows);
-    }
-
-    let mut gre: BTreeMap<Id, GrePort> = BTreeMap::new();
-    let mut spans: BTreeMap<Domain, Span> = BTreeMap::new();
-    for (domain, rows) in &dp_rows {
-        let Some(local) = rows.iter().find(|r| r.1 == dp_id) else {
-            continue;
-        };
-        let Some(host_if) = ix.host_interface(local.2, dp_id) else {
-            b.notes.push(format!(
-                "{}: this datapath's row names no host interface and none is bound here",
-                domain.name()
-            ));
-            continue;
-        };
-        let Some(&uplink) = uplinks.get(&host_if) else {
-            b.notes.push(format!(
-                "{}: the host interface's port is not on the switch yet",
-                domain.name()
-            ));
-            continue;
-        };
-        let Some(mac) = ix.mac(local.3) else {
-            continue;
-        };
-        let local_ip = ix.first_ip(host_if);
-        let mut peers = Vec::new();
-        for remote in rows.iter().filter(|r| r.1 != dp_id) {
-            let Some(remote_dp) = model.datapaths.get(&remote.1) else {
-                continue;
-            };
-            let Some(remote_if) = ix.host_interface(remote.2, remote.1) else {
-                continue;
-            };
-            let remote_ip = ix.first_ip(remote_if);
-            match (local_ip, remote_ip) {
-                (Some((_, a)), Some((_, b2))) if a == b2 => {
-                    if let Some(rmac) = ix.mac(remote.3) {
-                        peers.push((remote.1, Peer::Mac2Mac { uplink, mac: rmac }));
-                    }
-                }
-                (Some((lip, _)), Some((rip, _))) => {
-                    let suffix = remote_dp
-                        .record_uuid()
-                        .map(|u| u.suffix().to_string())
-                        .unwrap_or_else(|| remote.1.to_string());
-                    let name = gre_port_name(&suffix);
-                    gre.entry(remote.1).or_insert_with(|| GrePort {
-                        name: name.clone(),
-                        remote_datapath_id: remote.1,
-                        remote_ip: rip,
-                        local_ip: lip,
-                    });
-                    peers.push((
-                        remote.1,
-                        Peer::Gre {
-                            port: ports.number(&name),
-                            name,
-                        },
-                    ));
-                }
-                _ => b.notes.push(format!(
-                    "{}: no underlay IP lease on the host interfaces of this datapath or of datapath {}; \
-                     cannot choose MAC2MAC or GRE",
-                    domain.name(),
-                    remote_dp.record_uuid().map(ToString::to_string).unwrap_or_default()
-                )),
-            }
-        }
-        spans.insert(
-            *domain,
-            Span {
-                local: LocalDp {
-                    row_id: local.0,
-                    mac,
-                },
-                remote_macs: ix.remote_macs(*domain, dp_id),
-                peers,
-            },
-        );
-    }
-
-    // --- flows ---------------------------------------------------------------------------
-    for (&host_if, &port) in &uplinks {
-        b.uplink_port(host_if, port);
-    }
-    for g in gre.values() {
-        if let Some(port) = ports.number(&g.name) {
-            b.gre_port(g.remote_datapath_id, port);
-        }
-    }
-    let mut domains: BTreeSet<Domain> = attachments.iter().map(|a| a.domain).collect();
-    domains.extend(spans.keys().copied());
-    for a in &attachments {
-        b.attachment(a, spans.contains_key(&a.domain));
-    }
-    for domain in domains {
-        let local_ports: BTreeSet<u32> = attachments
-            .iter()
-            .filter(|a| a.domain == domain)
-            .map(|a| a.port)
-            .collect();
-        b.domain(domain, &local_ports, spans.get(&domain));
-    }
-
-    plan.flows = b.flows;
-    plan.gre_ports = gre.into_values().collect();
-    plan.notes.extend(b.notes);
-    plan
+    Planner::new(dpid).rebuilt(model, ports).plan()
 }
 
-struct Builder {
-    flows: FlowSet,
-    notes: Vec<String>,
+/// Collects the flows of one section of the plan.
+#[derive(Default)]
+pub(crate) struct Builder {
+    pub(crate) flows: Vec<Flow>,
 }
 
 fn goto(t: u8) -> Instruction {
@@ -736,7 +291,7 @@ fn interface_md(iface: Id, side: u64) -> (u64, u64) {
 
 impl Builder {
     fn add(&mut self, flow: Flow) {
-        self.flows.insert(flow);
+        self.flows.push(flow);
     }
 
     fn switch(&mut self, table: u8, priority: u16, m: Match) -> Flow {
@@ -744,7 +299,7 @@ impl Builder {
     }
 
     /// Default drops and pass-throughs (reference §5.2).
-    fn defaults(&mut self) {
+    pub(crate) fn defaults(&mut self) {
         for t in [
             CLASSIFIER,
             TUNNEL_PORTS,
@@ -803,7 +358,7 @@ impl Builder {
     }
 
     /// A VM's port: classification, egress classifier, filter bypass and delivery.
-    fn vif_port(&mut self, iface: Id, port: u32) {
+    pub(crate) fn vif_port(&mut self, iface: Id, port: u32) {
         let c = cookie::cookie(Prefix::INTERFACE, iface);
         self.add(
             Flow::new(CLASSIFIER, 2, c, Match::new().with(Oxm::InPort(port)))
@@ -845,7 +400,7 @@ impl Builder {
     }
 
     /// A host interface's port (the uplink to the underlay L2).
-    fn uplink_port(&mut self, iface: Id, port: u32) {
+    pub(crate) fn uplink_port(&mut self, iface: Id, port: u32) {
         let c = cookie::cookie(Prefix::INTERFACE, iface);
         self.add(
             Flow::new(CLASSIFIER, 2, c, Match::new().with(Oxm::InPort(port)))
@@ -855,7 +410,7 @@ impl Builder {
     }
 
     /// A GRE port to datapath `remote`.
-    fn gre_port(&mut self, remote: Id, port: u32) {
+    pub(crate) fn gre_port(&mut self, remote: Id, port: u32) {
         let c = cookie::cookie(Prefix::TUNNEL, remote);
         self.add(
             Flow::new(CLASSIFIER, 2, c, Match::new().with(Oxm::InPort(port)))
@@ -869,7 +424,7 @@ impl Builder {
     }
 
     /// One (interface, MAC, IP, domain): anti-spoofing, delivery, and acceptance from remote.
-    fn attachment(&mut self, a: &Attachment, spans: bool) {
+    pub(crate) fn attachment(&mut self, a: &Attachment, spans: bool) {
         let c = cookie::cookie(Prefix::INTERFACE, a.iface);
         let is_iface = md(metadata::typed(kind::INTERFACE, a.iface));
         let accept = |f: Flow| {
@@ -964,7 +519,7 @@ impl Builder {
     }
 
     /// The per-domain chain, flooding, and the flows of its span across hosts.
-    fn domain(&mut self, d: Domain, local_ports: &BTreeSet<u32>, span: Option<&Span>) {
+    pub(crate) fn domain(&mut self, d: Domain, local_ports: &BTreeSet<u32>, span: Option<&Span>) {
         let c = cookie::cookie(d.prefix(), d.id());
         let is_d = Match::new().with(d.matches());
         if let Domain::Network(_) = d {
@@ -1094,20 +649,6 @@ impl Builder {
                 Peer::Mac2Mac { .. } => None,
             })
             .collect();
-        let missing: Vec<&str> = peers
-            .iter()
-            .filter_map(|(_, p)| match p {
-                Peer::Gre { port: None, name } => Some(name.as_str()),
-                _ => None,
-            })
-            .collect();
-        if !missing.is_empty() {
-            self.notes.push(format!(
-                "{}: GRE port(s) {} not on the switch yet",
-                d.name(),
-                missing.join(", ")
-            ));
-        }
         let set_tun = Action::SetField(Oxm::TunnelId(d.tun_id(), None));
         if !gre_ports.is_empty() {
             self.add(

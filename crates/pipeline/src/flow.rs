@@ -118,6 +118,15 @@ impl FlowSet {
         self.flows.insert(flow.key(), flow);
     }
 
+    /// Inserts a flow whose key the caller has already computed.
+    pub(crate) fn insert_keyed(&mut self, key: FlowKey, flow: Flow) {
+        self.flows.insert(key, flow);
+    }
+
+    pub fn remove(&mut self, key: &FlowKey) -> Option<Flow> {
+        self.flows.remove(key)
+    }
+
     pub fn len(&self) -> usize {
         self.flows.len()
     }

@@ -12,10 +12,12 @@ pub mod describe;
 pub mod fixture;
 pub mod flow;
 pub mod metadata;
+pub mod planner;
 pub mod sim;
 pub mod tables;
 pub mod view;
 
 pub use compute::desired_flows;
+pub use planner::{Changes, Planner};
 pub use flow::{Flow, FlowDiff, FlowKey, FlowSet, diff};
 pub use view::{Model, SwitchPorts};

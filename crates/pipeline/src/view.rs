@@ -109,6 +109,7 @@ pub struct Indexes {
     pub ports_by_datapath: Multi<Option<Id>>,
     pub ports_by_interface: Multi<Id>,
     pub mac_leases_by_interface: Multi<Id>,
+    pub mac_leases_by_address: Multi<Id>,
     pub ip_leases_by_interface: Multi<Id>,
     pub interface_segments_by_interface: Multi<Id>,
     pub interface_segments_by_segment: Multi<Id>,
@@ -118,6 +119,9 @@ pub struct Indexes {
     pub dp_networks_by_network: Multi<Id>,
     pub dp_segments_by_datapath: Multi<Id>,
     pub dp_segments_by_segment: Multi<Id>,
+    /// `datapath_networks` and `datapath_segments` by their `mac_address_id`.
+    pub dp_networks_by_mac: Multi<Id>,
+    pub dp_segments_by_mac: Multi<Id>,
 }
 
 /// Row ids by key, as one ordered set of `(key, id)` pairs: a set per key would cost a node
@@ -182,6 +186,8 @@ impl Indexed for MacLease {
         if let Some(i) = self.interface_id {
             ix.mac_leases_by_interface.set(i, self.id, add);
         }
+        ix.mac_leases_by_address
+            .set(self.mac_address_id, self.id, add);
     }
 }
 
@@ -206,6 +212,8 @@ impl Indexed for InterfaceSegment {
     fn index(&self, ix: &mut Indexes, add: bool) {
         ix.interface_segments_by_interface
             .set(self.interface_id, self.id, add);
+        ix.interface_segments_by_segment
+            .set(self.segment_id, self.id, add);
     }
 }
 
@@ -214,6 +222,7 @@ impl Indexed for DatapathNetwork {
         ix.dp_networks_by_datapath
             .set(self.datapath_id, self.id, add);
         ix.dp_networks_by_network.set(self.network_id, self.id, add);
+        ix.dp_networks_by_mac.set(self.mac_address_id, self.id, add);
     }
 }
 
@@ -222,6 +231,7 @@ impl Indexed for DatapathSegment {
         ix.dp_segments_by_datapath
             .set(self.datapath_id, self.id, add);
         ix.dp_segments_by_segment.set(self.segment_id, self.id, add);
+        ix.dp_segments_by_mac.set(self.mac_address_id, self.id, add);
     }
 }
 
