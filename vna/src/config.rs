@@ -2,12 +2,16 @@
 //!
 //! A flag beats the environment, which beats the file, which beats the default. The file is
 //! `--config PATH` (or `VNA_CONFIG`), else `/etc/openvnet/vna.toml` when it exists. A key the
-//! file does not know is an error naming the key.
+//! file does not know is an error naming the key. Finding, reading and refusing the file is
+//! [`conf`]'s, which vnmgr and vnapi share.
 
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use conf::{layered, non_empty};
 use serde::Deserialize;
+
+pub use conf::ConfigError;
 
 pub const DEFAULT_CONFIG_PATH: &str = "/etc/openvnet/vna.toml";
 /// Where OVS connects (`ovs-vsctl set-controller BR tcp:127.0.0.1:6633`).
@@ -72,39 +76,14 @@ pub struct Config {
     pub manage_bridge: bool,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("cannot read config file {path}")]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("config file {path}: {message}")]
-    Parse { path: PathBuf, message: String },
-    #[error("{key}: {message}")]
-    Invalid { key: &'static str, message: String },
-}
-
-impl FileConfig {
-    pub fn load(path: &Path) -> Result<FileConfig, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        toml::from_str(&text).map_err(|e| ConfigError::Parse {
-            path: path.to_owned(),
-            message: e.message().to_owned(),
-        })
-    }
-}
-
 /// Parses `tcp:IP:PORT` (the OVS syntax) or plain `IP:PORT`.
 pub fn parse_listen(text: &str) -> Result<std::net::SocketAddr, ConfigError> {
     let bare = text.strip_prefix("tcp:").unwrap_or(text);
-    bare.parse().map_err(|_| ConfigError::Invalid {
-        key: "openflow_listen",
-        message: format!("{text:?} is not tcp:IP:PORT (e.g. tcp:127.0.0.1:6633)"),
+    bare.parse().map_err(|_| {
+        ConfigError::invalid(
+            "openflow_listen",
+            format!("{text:?} is not tcp:IP:PORT (e.g. tcp:127.0.0.1:6633)"),
+        )
     })
 }
 
@@ -112,61 +91,54 @@ impl Config {
     /// `flags` (merged with the environment by clap) over the file they name (or the default
     /// file) over the defaults.
     pub fn load(flags: Flags) -> Result<Config, ConfigError> {
-        let file = match &flags.config {
-            Some(path) => FileConfig::load(path)?,
-            None if Path::new(DEFAULT_CONFIG_PATH).exists() => {
-                FileConfig::load(Path::new(DEFAULT_CONFIG_PATH))?
-            }
-            None => FileConfig::default(),
-        };
+        let file = conf::load_file(flags.config.as_deref(), Path::new(DEFAULT_CONFIG_PATH))?;
         Config::merge(flags, file)
     }
 
     pub fn merge(flags: Flags, file: FileConfig) -> Result<Config, ConfigError> {
-        let non_empty = |key: &'static str, v: Option<String>, default: &str| {
-            let v = v.unwrap_or_else(|| default.to_owned());
-            if v.trim().is_empty() {
-                Err(ConfigError::Invalid {
-                    key,
-                    message: "must not be empty".to_owned(),
-                })
-            } else {
-                Ok(v)
-            }
-        };
-        let node_id = flags.node_id.or(file.node_id).ok_or(ConfigError::Invalid {
-            key: "node_id",
-            message: "missing: the node id of this hypervisor's datapath (datapaths.node_id)"
-                .to_owned(),
+        let node_id = flags.node_id.or(file.node_id).ok_or_else(|| {
+            ConfigError::invalid(
+                "node_id",
+                "missing: the node id of this hypervisor's datapath (datapaths.node_id)",
+            )
         })?;
         let datapath_type = file.datapath_type;
         if let Some(t) = &datapath_type
             && !matches!(t.as_str(), "netdev" | "system")
         {
-            return Err(ConfigError::Invalid {
-                key: "datapath_type",
-                message: format!("{t:?} is not one of netdev, system"),
-            });
+            return Err(ConfigError::invalid(
+                "datapath_type",
+                format!("{t:?} is not one of netdev, system"),
+            ));
         }
         Ok(Config {
-            node_id: non_empty("node_id", Some(node_id), "")?,
+            node_id: non_empty("node_id", node_id)?,
             rpc_endpoint: non_empty(
                 "rpc_endpoint",
-                flags.rpc_endpoint.or(file.rpc_endpoint),
-                proto::DEFAULT_RPC_ENDPOINT,
+                layered(
+                    flags.rpc_endpoint,
+                    file.rpc_endpoint,
+                    proto::DEFAULT_RPC_ENDPOINT,
+                ),
             )?,
             event_endpoint: non_empty(
                 "event_endpoint",
-                flags.event_endpoint.or(file.event_endpoint),
-                proto::DEFAULT_EVENT_ENDPOINT,
+                layered(
+                    flags.event_endpoint,
+                    file.event_endpoint,
+                    proto::DEFAULT_EVENT_ENDPOINT,
+                ),
             )?,
             openflow_listen: parse_listen(&non_empty(
                 "openflow_listen",
-                flags.openflow_listen.or(file.openflow_listen),
-                DEFAULT_OPENFLOW_LISTEN,
+                layered(
+                    flags.openflow_listen,
+                    file.openflow_listen,
+                    DEFAULT_OPENFLOW_LISTEN,
+                ),
             )?)?,
-            ovsdb: non_empty("ovsdb", flags.ovsdb.or(file.ovsdb), DEFAULT_OVSDB)?,
-            bridge: non_empty("bridge", flags.bridge.or(file.bridge), DEFAULT_BRIDGE)?,
+            ovsdb: non_empty("ovsdb", layered(flags.ovsdb, file.ovsdb, DEFAULT_OVSDB))?,
+            bridge: non_empty("bridge", layered(flags.bridge, file.bridge, DEFAULT_BRIDGE))?,
             datapath_type,
             manage_bridge: file.manage_bridge.unwrap_or(true),
         })
@@ -183,9 +155,13 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
+    fn parse(text: &str) -> Result<FileConfig, ConfigError> {
+        conf::parse_file(Path::new("vna.toml"), text)
+    }
+
     #[test]
     fn defaults_and_overrides() {
-        let file: FileConfig = toml::from_str("node_id = \"vna1\"\nbridge = \"brv\"").unwrap();
+        let file: FileConfig = parse("node_id = \"vna1\"\nbridge = \"brv\"").unwrap();
         let c = Config::merge(Flags::default(), file.clone()).unwrap();
         assert_eq!(c.node_id, "vna1");
         assert_eq!(c.bridge, "brv");
@@ -200,8 +176,8 @@ mod tests {
 
     #[test]
     fn bad_input_is_named() {
-        let e = toml::from_str::<FileConfig>("nodeid = \"x\"").unwrap_err();
-        assert!(e.message().contains("nodeid"), "{e}");
+        let e = parse("nodeid = \"x\"").unwrap_err();
+        assert!(e.to_string().contains("nodeid"), "{e}");
         let e = Config::merge(Flags::default(), FileConfig::default()).unwrap_err();
         assert!(e.to_string().starts_with("node_id: missing"), "{e}");
         let file = FileConfig {
@@ -222,7 +198,7 @@ mod shipped {
     #[test]
     fn the_example_config_parses() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("dist/vna.toml");
-        let file = FileConfig::load(&path).unwrap();
+        let file: FileConfig = conf::read_file(&path).unwrap();
         let c = Config::merge(Flags::default(), file).unwrap();
         assert_eq!(c.node_id, "vna1");
         assert_eq!(c.controller_target(), "tcp:127.0.0.1:6633");

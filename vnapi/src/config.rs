@@ -1,14 +1,18 @@
 //! vnapi's configuration: a TOML file, environment variables and command-line flags (a flag
 //! beats the environment, which beats the file, which beats the default). The file is
 //! `--config PATH` (or `VNAPI_CONFIG`), else `/etc/openvnet/vnapi.toml` when it exists. A key
-//! the file does not know is an error naming it.
+//! the file does not know is an error naming it. Finding, reading and refusing the file is
+//! [`conf`]'s, which vnmgr and vna share.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Parser;
+use conf::layered;
 use serde::Deserialize;
+
+pub use conf::ConfigError;
 
 /// Where the configuration file is looked for when none is given.
 pub const DEFAULT_CONFIG_PATH: &str = "/etc/openvnet/vnapi.toml";
@@ -77,73 +81,34 @@ impl std::fmt::Debug for Config {
     }
 }
 
-/// A configuration that cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("cannot read config file {path}")]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("config file {path}: {message}")]
-    Parse { path: PathBuf, message: String },
-    #[error("{key}: {message}")]
-    Invalid { key: &'static str, message: String },
-}
-
-impl FileConfig {
-    pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError::Parse {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })
-    }
-
-    pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::parse(path, &text)
-    }
-}
-
 impl Config {
     /// Reads the file the flags name (or the default file when present) and merges.
     pub fn load(flags: Flags) -> Result<Self, ConfigError> {
-        let file = match &flags.config {
-            Some(path) => FileConfig::load(path)?,
-            None if Path::new(DEFAULT_CONFIG_PATH).exists() => {
-                FileConfig::load(Path::new(DEFAULT_CONFIG_PATH))?
-            }
-            None => FileConfig::default(),
-        };
+        let file = conf::load_file(flags.config.as_deref(), Path::new(DEFAULT_CONFIG_PATH))?;
         Self::merge(flags, file)
     }
 
     pub fn merge(flags: Flags, file: FileConfig) -> Result<Self, ConfigError> {
-        let bind = flags
-            .bind
-            .or(file.bind)
-            .unwrap_or_else(|| DEFAULT_BIND.to_owned());
-        let bind = bind.parse().map_err(|e| ConfigError::Invalid {
-            key: "bind",
-            message: format!("invalid address {bind:?} ({e}); expected e.g. {DEFAULT_BIND}"),
+        let bind = layered(flags.bind, file.bind, DEFAULT_BIND);
+        let bind = bind.parse().map_err(|e| {
+            ConfigError::invalid(
+                "bind",
+                format!("invalid address {bind:?} ({e}); expected e.g. {DEFAULT_BIND}"),
+            )
         })?;
         let token = flags.token.or(file.token).filter(|t| !t.is_empty());
         Ok(Self {
             bind,
-            rpc_endpoint: flags
-                .rpc_endpoint
-                .or(file.rpc_endpoint)
-                .unwrap_or_else(|| proto::DEFAULT_RPC_ENDPOINT.to_owned()),
-            rpc_timeout: Duration::from_millis(
-                flags
-                    .rpc_timeout_ms
-                    .or(file.rpc_timeout_ms)
-                    .unwrap_or(DEFAULT_RPC_TIMEOUT_MS),
+            rpc_endpoint: layered(
+                flags.rpc_endpoint,
+                file.rpc_endpoint,
+                proto::DEFAULT_RPC_ENDPOINT,
             ),
+            rpc_timeout: Duration::from_millis(layered(
+                flags.rpc_timeout_ms,
+                file.rpc_timeout_ms,
+                DEFAULT_RPC_TIMEOUT_MS,
+            )),
             token,
         })
     }
@@ -155,7 +120,7 @@ mod tests {
 
     #[test]
     fn flags_beat_the_file_and_unknown_keys_are_refused() {
-        let file = FileConfig::parse(
+        let file = conf::parse_file::<FileConfig>(
             Path::new("x.toml"),
             "bind = \"0.0.0.0:80\"\ntoken = \"s\"\n",
         );
@@ -167,6 +132,7 @@ mod tests {
         let config = Config::merge(flags, file).ok();
         assert_eq!(config.as_ref().map(|c| c.bind.port()), Some(1));
         assert_eq!(config.and_then(|c| c.token), Some("s".to_owned()));
-        assert!(FileConfig::parse(Path::new("x.toml"), "tokn = \"s\"").is_err());
+        let refused = conf::parse_file::<FileConfig>(Path::new("x.toml"), "tokn = \"s\"");
+        assert!(refused.is_err_and(|e| e.to_string().contains("tokn")));
     }
 }

@@ -3,14 +3,18 @@
 //! Every key can be given in all three places; a flag beats the environment, which beats the
 //! file, which beats the default. The file is `--config PATH` (or `VNMGR_CONFIG`), else
 //! `/etc/openvnet/vnmgr.toml` when it exists, else none. A key the file does not know is an
-//! error naming the key, so a typo never silently falls back to a default.
+//! error naming the key, so a typo never silently falls back to a default. Finding, reading and
+//! refusing the file is [`conf`]'s, which vnapi and vna share.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Parser;
+use conf::{layered, non_empty};
 use model::{ResourceKind, Uuid};
 use serde::Deserialize;
+
+pub use conf::ConfigError;
 
 /// Where the configuration file is looked for when none is given.
 pub const DEFAULT_CONFIG_PATH: &str = "/etc/openvnet/vnmgr.toml";
@@ -97,51 +101,11 @@ impl Default for Config {
     }
 }
 
-/// A configuration that cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("cannot read config file {path}")]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("config file {path}: {message}")]
-    Parse { path: PathBuf, message: String },
-    #[error("{key}: {message}")]
-    Invalid { key: &'static str, message: String },
-}
-
-impl FileConfig {
-    /// Reads and parses `path`.
-    pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::parse(path, &text)
-    }
-
-    /// Parses the text of the file at `path` (named in errors).
-    pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError::Parse {
-            path: path.to_owned(),
-            message: e.message().to_owned(),
-        })
-    }
-}
-
 impl Config {
     /// The configuration from `flags` (which clap has already merged with the environment)
     /// and the file they name, or the default file if it exists.
     pub fn load(flags: Flags) -> Result<Self, ConfigError> {
-        let file = match &flags.config {
-            Some(path) => FileConfig::load(path)?,
-            None if Path::new(DEFAULT_CONFIG_PATH).exists() => {
-                FileConfig::load(Path::new(DEFAULT_CONFIG_PATH))?
-            }
-            None => FileConfig::default(),
-        };
+        let file = conf::load_file(flags.config.as_deref(), Path::new(DEFAULT_CONFIG_PATH))?;
         Self::merge(flags, file)
     }
 
@@ -150,10 +114,10 @@ impl Config {
         let defaults = Self::default();
         let positive_ms = |key: &'static str, ms: Option<u64>, default: Duration| match ms {
             None => Ok(default),
-            Some(0) => Err(ConfigError::Invalid {
+            Some(0) => Err(ConfigError::invalid(
                 key,
-                message: "must be at least 1 (milliseconds)".to_owned(),
-            }),
+                "must be at least 1 (milliseconds)",
+            )),
             Some(ms) => Ok(Duration::from_millis(ms)),
         };
         let datapath_mac_group = flags
@@ -161,49 +125,30 @@ impl Config {
             .or(file.datapath_mac_group)
             .filter(|s| !s.trim().is_empty())
             .map(|s| {
-                Uuid::parse_for(ResourceKind::MacRangeGroup, s.trim()).map_err(|e| {
-                    ConfigError::Invalid {
-                        key: "datapath_mac_group",
-                        message: e.to_string(),
-                    }
-                })
+                Uuid::parse_for(ResourceKind::MacRangeGroup, s.trim())
+                    .map_err(|e| ConfigError::invalid("datapath_mac_group", e.to_string()))
             })
             .transpose()?;
-        let non_empty = |key: &'static str, value: String| {
-            if value.trim().is_empty() {
-                Err(ConfigError::Invalid {
-                    key,
-                    message: "must not be empty".to_owned(),
-                })
-            } else {
-                Ok(value)
-            }
-        };
         Ok(Self {
             database_url: non_empty(
                 "database_url",
-                flags
-                    .database_url
-                    .or(file.database_url)
-                    .unwrap_or(defaults.database_url),
+                layered(flags.database_url, file.database_url, defaults.database_url),
             )?,
             rpc_endpoint: non_empty(
                 "rpc_endpoint",
-                flags
-                    .rpc_endpoint
-                    .or(file.rpc_endpoint)
-                    .unwrap_or(defaults.rpc_endpoint),
+                layered(flags.rpc_endpoint, file.rpc_endpoint, defaults.rpc_endpoint),
             )?,
             event_endpoint: non_empty(
                 "event_endpoint",
-                flags
-                    .event_endpoint
-                    .or(file.event_endpoint)
-                    .unwrap_or(defaults.event_endpoint),
+                layered(
+                    flags.event_endpoint,
+                    file.event_endpoint,
+                    defaults.event_endpoint,
+                ),
             )?,
             node_id: non_empty(
                 "node_id",
-                flags.node_id.or(file.node_id).unwrap_or(defaults.node_id),
+                layered(flags.node_id, file.node_id, defaults.node_id),
             )?,
             datapath_mac_group,
             heartbeat: positive_ms(
@@ -237,7 +182,7 @@ mod tests {
     use super::*;
 
     fn file(text: &str) -> Result<FileConfig, ConfigError> {
-        FileConfig::parse(Path::new("vnmgr.toml"), text)
+        conf::parse_file(Path::new("vnmgr.toml"), text)
     }
 
     #[test]
