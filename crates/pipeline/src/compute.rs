@@ -256,7 +256,7 @@ pub(crate) struct LocalDp {
 
 /// The plan for datapath `dpid`, computed from scratch.
 pub fn plan(model: &Model, dpid: u64, ports: &SwitchPorts) -> Plan {
-    Planner::new(dpid).rebuilt(model, ports).plan()
+    Planner::new(dpid).rebuilt(model, ports).into_plan()
 }
 
 /// Collects the flows of one section of the plan.

@@ -41,6 +41,14 @@ impl Fixture {
         Fixture::default()
     }
 
+    /// An empty fixture whose rows get ids above `after` (rows to add to another model).
+    pub fn ids_after(after: Id) -> Fixture {
+        Fixture {
+            model: Model::new(),
+            next_id: after,
+        }
+    }
+
     fn id(&mut self) -> Id {
         self.next_id += 1;
         self.next_id

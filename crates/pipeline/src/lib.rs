@@ -18,6 +18,6 @@ pub mod tables;
 pub mod view;
 
 pub use compute::desired_flows;
-pub use planner::{Changes, Planner};
 pub use flow::{Flow, FlowDiff, FlowKey, FlowSet, diff};
+pub use planner::{Changes, Planner};
 pub use view::{Model, SwitchPorts};

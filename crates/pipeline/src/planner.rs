@@ -172,21 +172,29 @@ impl Changes {
         }
     }
 
-    /// Interface `iface` and the domains it is attached to; a host interface touches
-    /// everything (every span goes through it).
+    /// Interface `iface` and the domains it is attached to; a host interface (by its mode,
+    /// its port's, or a datapath_network or datapath_segment naming it) touches everything:
+    /// every span goes through one.
     fn interface(&mut self, model: &Model, iface: Id) {
         if self.all {
             return;
         }
         let ix = &model.index;
-        let host = model.interfaces.get(&iface).is_some_and(|i| is_host(i.mode))
+        let named =
+            |m: &crate::view::Multi<Id>| m.get(&iface).is_some_and(|mut i| i.next().is_some());
+        let host = model
+            .interfaces
+            .get(&iface)
+            .is_some_and(|i| is_host(i.mode))
             || ix
                 .ports_by_interface
                 .get(&iface)
                 .into_iter()
                 .flatten()
                 .filter_map(|id| model.interface_ports.get(id))
-                .any(|p| is_host(p.interface_mode));
+                .any(|p| is_host(p.interface_mode))
+            || named(&ix.dp_networks_by_interface)
+            || named(&ix.dp_segments_by_interface);
         if host {
             self.all = true;
             return;
@@ -241,7 +249,9 @@ struct VifPart {
 impl VifPart {
     /// Equal as read from the model (`spanned` comes from the domains).
     fn same_input(&self, other: &VifPart) -> bool {
-        self.port == other.port && self.attachments == other.attachments && self.notes == other.notes
+        self.port == other.port
+            && self.attachments == other.attachments
+            && self.notes == other.notes
     }
 
     fn flows(&self, iface: Id) -> Vec<Flow> {
@@ -365,6 +375,18 @@ impl Planner {
         notes
     }
 
+    /// The whole plan.
+    pub fn into_plan(self) -> Plan {
+        let gre_ports = self.gre_ports();
+        let notes = self.notes();
+        Plan {
+            datapath_id: self.dp,
+            flows: self.flows,
+            gre_ports,
+            notes,
+        }
+    }
+
     /// A copy of the whole plan.
     pub fn plan(&self) -> Plan {
         Plan {
@@ -379,15 +401,21 @@ impl Planner {
     /// update, and returns how its flows changed.
     pub fn update(&mut self, model: &Model, ports: &SwitchPorts, changes: &Changes) -> FlowDiff {
         let dp = model.datapath_by_dpid(self.dpid).map(Record::id);
-        if !self.built || changes.all || dp != self.dp || *ports != self.ports {
+        let port_changes = match dp {
+            Some(dp) if self.built && !changes.all && self.dp == Some(dp) => {
+                self.port_changes(model, dp, ports)
+            }
+            _ => None,
+        };
+        let (Some(dp), Some(port_changes)) = (dp, port_changes) else {
             let fresh = Planner::new(self.dpid).rebuilt(model, ports);
             let d = diff(&self.flows, &fresh.flows);
             *self = fresh;
             return d;
-        }
-        let Some(dp) = dp else {
-            return FlowDiff::default();
         };
+        self.ports.clone_from(ports);
+        let mut interfaces = changes.interfaces.clone();
+        interfaces.extend(port_changes);
         let lk = Lookup { model, dp };
         let mut track = Track {
             enabled: true,
@@ -397,7 +425,7 @@ impl Planner {
         // Interfaces whose input changed, with their part before.
         let mut old_vifs: BTreeMap<Id, Option<VifPart>> = BTreeMap::new();
         let mut dirty: BTreeSet<Domain> = changes.domains.clone();
-        for &iface in &changes.interfaces {
+        for iface in interfaces {
             let new = lk.vif_part(iface, ports);
             let old = self.vifs.get(&iface);
             let same = match (old, &new) {
@@ -472,6 +500,44 @@ impl Planner {
         track.finish(&self.flows)
     }
 
+    /// The VM interfaces whose port appeared, left or changed number on the switch; `None`
+    /// when an uplink or a GRE port did, which every span depends on.
+    fn port_changes(&self, model: &Model, dp: Id, ports: &SwitchPorts) -> Option<BTreeSet<Id>> {
+        let (old, new) = (&self.ports.by_name, &ports.by_name);
+        let names: BTreeSet<&str> = old
+            .iter()
+            .filter(|(name, no)| new.get(*name) != Some(*no))
+            .chain(new.iter().filter(|(name, no)| old.get(*name) != Some(*no)))
+            .map(|(name, _)| name.as_str())
+            .collect();
+        let mut interfaces = BTreeSet::new();
+        if names.is_empty() {
+            return Some(interfaces);
+        }
+        if names.iter().any(|n| n.starts_with("t-")) {
+            return None;
+        }
+        let ix = &model.index;
+        for p in [Some(dp), None]
+            .iter()
+            .flat_map(|key| ix.ports_by_datapath.get(key).into_iter().flatten())
+            .filter_map(|id| model.interface_ports.get(id))
+        {
+            if p.port_name.as_deref().is_some_and(|n| names.contains(n)) {
+                let host = is_host(p.interface_mode)
+                    || model
+                        .interfaces
+                        .get(&p.interface_id)
+                        .is_some_and(|i| is_host(i.mode));
+                if host {
+                    return None;
+                }
+                interfaces.insert(p.interface_id);
+            }
+        }
+        Some(interfaces)
+    }
+
     /// This planner, computed from scratch.
     pub(crate) fn rebuilt(mut self, model: &Model, ports: &SwitchPorts) -> Planner {
         self.built = true;
@@ -486,9 +552,6 @@ impl Planner {
         self.dp = Some(dp);
         let lk = Lookup { model, dp };
         let mut track = Track::default();
-        let mut b = Builder::default();
-        b.defaults();
-        self.set_section(Section::Switch, Vec::new(), b.flows, &mut track);
 
         let ix = &model.index;
         let candidates: BTreeSet<Id> = [Some(dp), None]
@@ -543,6 +606,13 @@ impl Planner {
             }
         }
 
+        // About a dozen flows per local VM and per domain: sized once, not grown.
+        let expected = 64 + 16 * (self.vifs.len() + self.domains.len());
+        self.flows = FlowSet::with_capacity(expected);
+        self.owners.reserve(expected);
+        let mut b = Builder::default();
+        b.defaults();
+        self.set_section(Section::Switch, Vec::new(), b.flows, &mut track);
         let uplinks: Vec<(Id, u32)> = self.uplinks.iter().map(|(i, p)| (*i, *p)).collect();
         for (iface, port) in uplinks {
             let mut b = Builder::default();
@@ -552,11 +622,18 @@ impl Planner {
         let vifs: Vec<Id> = self.vifs.keys().copied().collect();
         for iface in vifs {
             self.refresh_spanned(iface);
-            let flows = self.vifs.get(&iface).map(|p| p.flows(iface)).unwrap_or_default();
+            let flows = self
+                .vifs
+                .get(&iface)
+                .map(|p| p.flows(iface))
+                .unwrap_or_default();
             self.set_section(Section::Vif(iface), Vec::new(), flows, &mut track);
         }
-        let domains: Vec<(Domain, Vec<Flow>)> =
-            self.domains.iter().map(|(d, p)| (*d, p.flows(*d))).collect();
+        let domains: Vec<(Domain, Vec<Flow>)> = self
+            .domains
+            .iter()
+            .map(|(d, p)| (*d, p.flows(*d)))
+            .collect();
         for (d, flows) in domains {
             self.set_section(Section::Domain(d), Vec::new(), flows, &mut track);
         }
@@ -644,41 +721,36 @@ impl Planner {
     /// Replaces what section `s` asks for (`before`) with `after`.
     fn set_section(&mut self, s: Section, before: Vec<Flow>, after: Vec<Flow>, track: &mut Track) {
         let before = keyed(before);
-        let after = keyed(after);
-        let (mut i, mut j) = (0, 0);
-        loop {
-            match (before.get(i), after.get(j)) {
-                (Some((kb, fb)), Some((ka, fa))) if kb == ka => {
-                    if !fb.same_content(fa) {
-                        self.ask(s, ka, fa, true, track);
-                    }
-                    i += 1;
-                    j += 1;
-                }
-                (Some((kb, _)), Some((ka, _))) if kb < ka => {
-                    self.release(s, kb, track);
-                    i += 1;
-                }
-                (Some((kb, _)), None) => {
-                    self.release(s, kb, track);
-                    i += 1;
-                }
-                (_, Some((ka, fa))) => {
-                    self.ask(s, ka, fa, false, track);
-                    j += 1;
-                }
-                (None, None) => break,
+        let mut before = before.iter().peekable();
+        for (key, flow) in keyed(after) {
+            // Keys only `before` has, up to this one: no longer asked for.
+            while let Some((kb, _)) = before.next_if(|(kb, _)| *kb < key) {
+                self.release(s, kb, track);
             }
+            match before.next_if(|(kb, _)| *kb == key) {
+                Some((_, was)) if was.same_content(&flow) => {}
+                Some(_) => self.ask(s, key, flow, true, track),
+                None => self.ask(s, key, flow, false, track),
+            }
+        }
+        for (kb, _) in before {
+            self.release(s, kb, track);
         }
     }
 
     /// Section `s` asks for `flow` (`again`: it asked for this key before too).
-    fn ask(&mut self, s: Section, key: &FlowKey, flow: &Flow, again: bool, track: &mut Track) {
-        match self.owners.get_mut(key) {
+    fn ask(&mut self, s: Section, key: FlowKey, flow: Flow, again: bool, track: &mut Track) {
+        match self.owners.get_mut(&key) {
             None => {
-                self.owners.insert(key.clone(), Owner { winner: s, count: 1 });
-                track.note(&self.flows, key);
-                self.flows.insert_keyed(key.clone(), flow.clone());
+                track.note(&self.flows, &key);
+                self.owners.insert(
+                    key.clone(),
+                    Owner {
+                        winner: s,
+                        count: 1,
+                    },
+                );
+                self.flows.insert_keyed(key, flow);
             }
             Some(o) => {
                 if !again {
@@ -686,8 +758,8 @@ impl Planner {
                 }
                 if s <= o.winner {
                     o.winner = s;
-                    track.note(&self.flows, key);
-                    self.flows.insert_keyed(key.clone(), flow.clone());
+                    track.note(&self.flows, &key);
+                    self.flows.insert_keyed(key, flow);
                 }
             }
         }
@@ -1018,7 +1090,10 @@ impl<'a> Lookup<'a> {
             ));
         }
         Some(Span {
-            local: LocalDp { row_id: local.0, mac },
+            local: LocalDp {
+                row_id: local.0,
+                mac,
+            },
             remote_macs: self.remote_macs(d),
             peers,
         })

@@ -74,6 +74,13 @@ macro_rules! tables {
                 matches!(table, $( Table::$variant )|+)
             }
 
+            /// Every row kept, table by table.
+            pub fn rows(&self) -> Vec<AnyRecord> {
+                let mut rows = Vec::with_capacity(self.len());
+                $( rows.extend(self.$field.values().cloned().map(AnyRecord::$record)); )+
+                rows
+            }
+
             /// How many rows are kept.
             pub fn len(&self) -> usize {
                 0 $( + self.$field.len() )+
@@ -122,6 +129,9 @@ pub struct Indexes {
     /// `datapath_networks` and `datapath_segments` by their `mac_address_id`.
     pub dp_networks_by_mac: Multi<Id>,
     pub dp_segments_by_mac: Multi<Id>,
+    /// `datapath_networks` and `datapath_segments` by the host interface they name.
+    pub dp_networks_by_interface: Multi<Id>,
+    pub dp_segments_by_interface: Multi<Id>,
 }
 
 /// Row ids by key, as one ordered set of `(key, id)` pairs: a set per key would cost a node
@@ -223,6 +233,9 @@ impl Indexed for DatapathNetwork {
             .set(self.datapath_id, self.id, add);
         ix.dp_networks_by_network.set(self.network_id, self.id, add);
         ix.dp_networks_by_mac.set(self.mac_address_id, self.id, add);
+        if let Some(i) = self.interface_id {
+            ix.dp_networks_by_interface.set(i, self.id, add);
+        }
     }
 }
 
@@ -232,6 +245,9 @@ impl Indexed for DatapathSegment {
             .set(self.datapath_id, self.id, add);
         ix.dp_segments_by_segment.set(self.segment_id, self.id, add);
         ix.dp_segments_by_mac.set(self.mac_address_id, self.id, add);
+        if let Some(i) = self.interface_id {
+            ix.dp_segments_by_interface.set(i, self.id, add);
+        }
     }
 }
 
