@@ -4,11 +4,12 @@
 //! One loop, woken by the replica (a change that touches the pipeline's tables), by the switch
 //! (a (re)connection or a port change) or by a retry timer:
 //!
-//! 1. compute the plan for the switch's datapath (`pipeline::compute::plan`);
+//! 1. bring the plan for the switch's datapath up to date (`pipeline::Planner`, which rebuilds
+//!    only what the model's changes touch);
 //! 2. make the bridge's GRE ports (`t-…`) those the plan needs, through OVSDB;
-//! 3. diff the plan's flows against what the switch holds — read back from the switch after
-//!    every (re)connection, otherwise what the last apply left — and apply the difference in
-//!    one bundle. Learned flows (dynamic cookie) are never touched.
+//! 3. apply the difference in one bundle: after every (re)connection, the plan's flows against
+//!    the flows read back from the switch; otherwise the difference the update returned. Learned
+//!    flows (dynamic cookie) are never touched.
 //!
 //! Nothing is done before the first snapshot of the model arrived: a vna that starts while
 //! vnmgr is away leaves the switch's flows as they are (`fail-mode=secure` keeps them
@@ -21,8 +22,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use model::AnyRecord;
-use pipeline::FlowSet;
-use pipeline::compute::{GrePort, Plan};
+use pipeline::Planner;
+use pipeline::compute::GrePort;
 use proto::{EventSubscriber, Replica, ReplicaConfig, RpcClient};
 use tokio::sync::watch;
 use tracing::{debug, info, warn};
@@ -92,7 +93,8 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     let mut reconciler = Reconciler {
         sw: sw.clone(),
         bridge,
-        installed: None,
+        planner: None,
+        in_sync: false,
         gre: None,
         notes: BTreeSet::new(),
         local_tx,
@@ -118,7 +120,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
                 }
                 Err(e) => {
                     warn!("reconcile failed, retrying: {e:#}");
-                    reconciler.installed = None;
+                    reconciler.in_sync = false;
                     retry_at = Some(tokio::time::Instant::now() + RETRY_DELAY);
                 }
             }
@@ -137,17 +139,17 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
                 Some(SwitchEvent::Connected(dpid)) => {
                     dirty = true;
                     info!(dpid = format_args!("{dpid:#018x}"), "switch connected");
-                    reconciler.installed = None;
+                    reconciler.in_sync = false;
                 }
                 Some(SwitchEvent::Disconnected(dpid)) => {
                     dirty = true;
                     info!(dpid = format_args!("{dpid:#018x}"), "switch disconnected; its flows stay");
-                    reconciler.installed = None;
+                    reconciler.in_sync = false;
                 }
                 Some(SwitchEvent::Lost(n)) => {
                     dirty = true;
                     debug!("{n} switch events dropped; re-reading the switch");
-                    reconciler.installed = None;
+                    reconciler.in_sync = false;
                 }
                 None => anyhow::bail!("the switch connection handler stopped"),
             },
@@ -162,8 +164,10 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
 struct Reconciler {
     sw: SwitchHandle,
     bridge: Option<Bridge>,
-    /// What the switch holds, when known (None: read it back first).
-    installed: Option<FlowSet>,
+    /// The plan for the switch's datapath, kept up to date change by change.
+    planner: Option<Planner>,
+    /// Whether the switch holds the planner's flows (false: read them back first).
+    in_sync: bool,
     /// The GRE ports last made.
     gre: Option<Vec<GrePort>>,
     /// The plan's notes last logged.
@@ -176,44 +180,53 @@ impl Reconciler {
         let started = Instant::now();
         let dpid = self.sw.dpid();
         let ports = self.sw.ports().borrow().switch_ports().clone();
-        let plan: Plan = {
-            let state = replica.state();
-            pipeline::compute::plan(&state.model, dpid, &ports)
+        let planner = match &mut self.planner {
+            Some(p) if p.dpid() == dpid => p,
+            other => other.insert(Planner::new(dpid)),
+        };
+        let changed = {
+            let mut state = replica.state();
+            let changes = std::mem::take(&mut state.changes);
+            planner.update(&state.model, &ports, &changes)
         };
         let computed = started.elapsed();
         // What the plan could not do (an interface without its port, a peer without an
         // underlay address): said once when it appears, not on every change.
-        for note in plan.notes.iter().filter(|n| !self.notes.contains(*n)) {
+        let notes: BTreeSet<String> = planner.notes().into_iter().collect();
+        for note in notes.difference(&self.notes) {
             warn!("{note}");
         }
-        self.notes = plan.notes.iter().cloned().collect();
+        self.notes = notes;
+        let gre_ports = planner.gre_ports();
         if let Some(bridge) = &self.bridge
-            && self.gre.as_ref() != Some(&plan.gre_ports)
+            && self.gre.as_ref() != Some(&gre_ports)
         {
-            bridge.sync_gre_ports(&plan.gre_ports, &ports).await?;
-            self.gre = Some(plan.gre_ports.clone());
+            bridge.sync_gre_ports(&gre_ports, &ports).await?;
+            self.gre = Some(gre_ports);
         }
-        let read_back = self.installed.is_none();
-        if read_back {
-            let flows = self
+        let read_back = !self.in_sync;
+        let diff = if read_back {
+            let installed = self
                 .sw
                 .read_flows()
                 .await
                 .context("reading the switch's flows")?;
-            debug!(flows = flows.len(), "read the switch's flows back");
-            self.installed = Some(flows);
-        }
-        let installed = self.installed.take().unwrap_or_default();
-        let diff = pipeline::diff(&installed, &plan.flows);
+            debug!(flows = installed.len(), "read the switch's flows back");
+            // Learned flows the switch holds are left alone: diff never deletes them.
+            pipeline::diff(&installed, planner.flows())
+        } else {
+            changed
+        };
+        let flows = planner.flows().len();
+        let datapath = planner.datapath_id();
         if !diff.is_empty() {
-            let n = diff.len();
             self.sw
                 .apply(&diff)
                 .await
                 .context("applying flows to the switch")?;
             info!(
-                changed = n,
-                flows = plan.flows.len(),
+                changed = diff.len(),
+                flows,
                 compute_us = computed.as_micros(),
                 total_us = started.elapsed().as_micros(),
                 "flows applied"
@@ -221,14 +234,13 @@ impl Reconciler {
         }
         if read_back {
             info!(
-                flows = plan.flows.len(),
+                flows,
                 changed = diff.len(),
                 "switch in sync after reading its flows back"
             );
         }
-        // Learned flows the switch holds stay out of `installed`: diff never deletes them.
-        self.installed = Some(plan.flows);
-        if let Some(dp) = plan.datapath_id {
+        self.in_sync = true;
+        if let Some(dp) = datapath {
             let local = active::local_state(dp, &replica.state().model, &ports);
             self.local_tx.send_replace(Some(local));
         }

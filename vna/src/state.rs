@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use model::record::Record;
 use model::resources::{ActiveInterface, ActivePort};
 use model::{AnyRecord, Id};
-use pipeline::Model;
+use pipeline::{Changes, Model};
 use proto::{ChangeOp, Event, ReplicaState};
 
 /// The replica's state.
@@ -18,6 +18,8 @@ pub struct AgentState {
     /// Bumped by every change that touches the pipeline's tables, so the agent recomputes
     /// flows only when they may differ.
     pub generation: u64,
+    /// What those changes may touch, since the agent last took them.
+    pub changes: Changes,
 }
 
 impl AgentState {
@@ -31,7 +33,21 @@ impl AgentState {
                 self.active_ports.insert(r.id(), r);
                 false
             }
-            other => self.model.upsert(other),
+            other => {
+                if !Model::reads(other.table()) {
+                    return false;
+                }
+                // The row as the model held it and as it comes, before and after: the
+                // planner rebuilds what either version points at.
+                if let Some(old) = self.model.row(other.table(), other.id()) {
+                    self.changes.touch(&self.model, &old);
+                }
+                self.changes.touch(&self.model, &other);
+                let row = other.clone();
+                self.model.upsert(other);
+                self.changes.touch(&self.model, &row);
+                true
+            }
         }
     }
 
@@ -45,7 +61,15 @@ impl AgentState {
                 self.active_ports.remove(&r.id());
                 false
             }
-            other => self.model.remove(other.table(), other.id()),
+            other => {
+                let Some(old) = self.model.row(other.table(), other.id()) else {
+                    return false;
+                };
+                self.changes.touch(&self.model, &old);
+                self.model.remove(other.table(), other.id());
+                self.changes.touch(&self.model, &old);
+                true
+            }
         }
     }
 }
@@ -54,6 +78,8 @@ impl ReplicaState<AnyRecord> for AgentState {
     fn reset(&mut self, _epoch: u64, _seq: u64, rows: Vec<AnyRecord>) {
         let generation = self.generation;
         *self = AgentState::default();
+        // Everything is new: no row needs to say what it touches.
+        self.changes = Changes::all();
         for row in rows {
             self.upsert(row);
         }

@@ -352,6 +352,11 @@ impl Planner {
         }
     }
 
+    /// The dpid of the datapath planned for.
+    pub fn dpid(&self) -> u64 {
+        self.dpid
+    }
+
     /// The datapath's flows.
     pub fn flows(&self) -> &FlowSet {
         &self.flows

@@ -74,6 +74,14 @@ macro_rules! tables {
                 matches!(table, $( Table::$variant )|+)
             }
 
+            /// The row of `table` with `id`, if kept.
+            pub fn row(&self, table: Table, id: Id) -> Option<AnyRecord> {
+                match table {
+                    $( Table::$variant => self.$field.get(&id).cloned().map(AnyRecord::$record), )+
+                    _ => None,
+                }
+            }
+
             /// Every row kept, table by table.
             pub fn rows(&self) -> Vec<AnyRecord> {
                 let mut rows = Vec::with_capacity(self.len());
