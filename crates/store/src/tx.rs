@@ -102,6 +102,12 @@ pub struct Tx {
     inner: Inner,
     now: Timestamp,
     changes: Vec<Change>,
+    /// The live rows this transaction has read by id or written, as they now are. A write's
+    /// validations and services read the same few rows again and again (a composite
+    /// interface create read its new interface nine times), and every read is a round trip
+    /// to the database (for SQLite, to its connection's thread). Every write goes through
+    /// this `Tx` and keeps the cache exact, so a hit is what the database would answer.
+    rows: HashMap<(Table, Id), AnyRecord>,
 }
 
 impl std::fmt::Debug for Tx {
@@ -119,6 +125,7 @@ impl Tx {
             inner,
             now,
             changes: Vec::new(),
+            rows: HashMap::new(),
         }
     }
 
@@ -176,10 +183,17 @@ impl Tx {
 
     /// The live row `id` of `table`, of any table.
     pub async fn get_any(&mut self, table: Table, id: Id) -> Result<Option<AnyRecord>, StoreError> {
+        if let Some(row) = self.rows.get(&(table, id)) {
+            return Ok(Some(row.clone()));
+        }
         let rows = self
             .fetch_rows(table, "id = ? AND is_deleted = 0", &[SqlValue::Int(id)])
             .await?;
-        Ok(rows.into_iter().next())
+        let found = rows.into_iter().next();
+        if let Some(row) = &found {
+            self.rows.insert((table, id), row.clone());
+        }
+        Ok(found)
     }
 
     /// The live row `id`, if there is one.
@@ -303,6 +317,7 @@ impl Tx {
         }
         let stored =
             R::from_values(&values).map_err(|source| StoreError::Corrupt { table, source })?;
+        self.rows.insert((table, id), stored.clone().into_any());
         self.changes.push(Change {
             op: ChangeOp::Created,
             row: stored.clone().into_any(),
@@ -350,6 +365,7 @@ impl Tx {
             .map_err(|e| unique_error(table, &values, e))?;
         let stored =
             R::from_values(&values).map_err(|source| StoreError::Corrupt { table, source })?;
+        self.rows.insert((table, id), stored.clone().into_any());
         self.changes.push(Change {
             op: ChangeOp::Updated,
             row: stored.clone().into_any(),
@@ -473,6 +489,7 @@ impl Tx {
                     source,
                 }
             })?;
+            self.rows.insert((rel.child, row.id()), row.clone());
             self.changes.push(Change {
                 op: ChangeOp::Updated,
                 row,
@@ -495,6 +512,7 @@ impl Tx {
                 ],
             )
             .await?;
+            self.rows.remove(&(row_table, row.id()));
             let mut values = row.to_values();
             for (name, value) in [("updated_at", now), ("deleted_at", now)] {
                 if let Some(slot) = column_index(row_table, name).and_then(|i| values.get_mut(i)) {
