@@ -1,6 +1,10 @@
 //! The HTTP edge, behind [`Transport`] so everything above it is tested without a server.
 
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
+
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
 use crate::request::ApiRequest;
 use crate::spec::Method;
@@ -37,15 +41,53 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl HttpTransport {
     pub fn new(base: &str, token: Option<String>) -> Self {
-        let agent = ureq::Agent::config_builder()
+        let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(REQUEST_TIMEOUT))
-            .build()
-            .new_agent();
+            .build();
+        let agent = ureq::Agent::with_parts(
+            config,
+            DefaultConnector::default(),
+            LiteralResolver::default(),
+        );
         HttpTransport {
             agent,
             base: base.trim_end_matches('/').to_owned(),
             token,
+        }
+    }
+}
+
+/// Answers an address given as an IP literal (`--api http://10.0.0.1:9090`, the usual form)
+/// at once and passes host names to ureq's own resolver. That one runs every lookup on a new
+/// thread when a timeout is set, so that it can give up; the thread and its malloc arena
+/// were a measurable part of a vnctl run that needs no lookup at all.
+#[derive(Debug, Default)]
+struct LiteralResolver(DefaultResolver);
+
+impl Resolver for LiteralResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let literal = uri
+            .host()
+            .map(|host| host.trim_start_matches('[').trim_end_matches(']'))
+            .and_then(|host| host.parse::<IpAddr>().ok());
+        let port = uri.port_u16().or_else(|| match uri.scheme_str() {
+            Some("http") => Some(80),
+            Some("https") => Some(443),
+            _ => None,
+        });
+        match (literal, port) {
+            (Some(ip), Some(port)) => {
+                let mut addresses = self.empty();
+                addresses.push(SocketAddr::new(ip, port));
+                Ok(addresses)
+            }
+            _ => self.0.resolve(uri, config, timeout),
         }
     }
 }
