@@ -111,8 +111,15 @@ impl Host {
         exec::output(&in_netns(&self.netns, argv))
     }
 
+    /// The Unix socket the host's switch listens on for vna when vna connects to it.
+    pub fn openflow_socket(&self) -> PathBuf {
+        self.ovs.dir().join("br0.vna")
+    }
+
     /// The environment for a vna on this host: `VNA_NODE_ID`, `VNA_RPC_ENDPOINT`,
-    /// `VNA_EVENT_ENDPOINT`, `VNA_OPENFLOW_LISTEN`, `VNA_OVSDB`, `VNA_BRIDGE`, and the
+    /// `VNA_EVENT_ENDPOINT`, `VNA_OPENFLOW_LISTEN`, `VNA_OPENFLOW_CONNECT` (the switch's
+    /// socket: vna connects; drop it to have the switch connect to vna), `VNA_OVSDB`,
+    /// `VNA_BRIDGE`, and the
     /// `OVS_*` directories of the host's Open vSwitch. Start it with [`Datacenter::spawn`] in
     /// [`Host::netns`].
     pub fn vna_env(&self) -> Vec<(String, String)> {
@@ -127,6 +134,10 @@ impl Host {
                 format!("tcp://{MGMT_SERVER_IP}:{VNMGR_EVENT_PORT}"),
             ),
             ("VNA_OPENFLOW_LISTEN", CONTROLLER.to_owned()),
+            (
+                "VNA_OPENFLOW_CONNECT",
+                format!("unix:{}", self.openflow_socket().display()),
+            ),
             ("VNA_OVSDB", self.ovs.db_target()),
             ("VNA_BRIDGE", BRIDGE.to_owned()),
         ]

@@ -98,6 +98,20 @@ pub enum Database {
 pub struct Stack {
     pub bins: Bins,
     database_url: String,
+    /// How the vnas started from now on meet their switch.
+    pub openflow: Openflow,
+}
+
+/// How vna and its switch find each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Openflow {
+    /// The switch listens on a Unix socket in its run directory (`punix:`) and vna connects:
+    /// a restarted vna reaches its switch at once.
+    #[default]
+    Connect,
+    /// vna listens (`tcp:127.0.0.1:6633`, vna's default) and the switch connects, within its
+    /// reconnect backoff.
+    Listen,
 }
 
 impl Stack {
@@ -107,7 +121,11 @@ impl Stack {
             Database::Sqlite => format!("sqlite://{}/vnmgr.db?mode=rwc", dc.dir().display()),
             Database::Url(url) => url,
         };
-        let stack = Stack { bins, database_url };
+        let stack = Stack {
+            bins,
+            database_url,
+            openflow: Openflow::default(),
+        };
         stack.start_vnmgr(dc)?;
         let mgmt = dc.mgmt_netns();
         let vnapi = path_str(&stack.bins.vnapi)?;
@@ -155,6 +173,9 @@ impl Stack {
             (h.netns().to_owned(), h.vna_env())
         };
         let mut env = env;
+        if self.openflow == Openflow::Listen {
+            env.retain(|(key, _)| key != "VNA_OPENFLOW_CONNECT");
+        }
         env.push(("RUST_LOG".into(), "info".into()));
         let vna = path_str(&self.bins.vna)?;
         let name = fresh_name(dc, &format!("vna-{host}"));

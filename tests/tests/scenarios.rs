@@ -16,7 +16,7 @@ use std::net::Ipv4Addr;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use integration::stack::{Bins, Database, Stack};
+use integration::stack::{Bins, Database, Openflow, Stack};
 use integration::{Datacenter, Options};
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -36,10 +36,21 @@ enum VnaStart {
 
 /// A datacenter with vnet running and `datasets` loaded.
 fn setup(datasets: &[&str], order: VnaStart, database: Database) -> Option<(Datacenter, Stack)> {
+    setup_with(datasets, order, database, Openflow::Connect)
+}
+
+/// [`setup`], with vna and its switch meeting as `openflow` says.
+fn setup_with(
+    datasets: &[&str],
+    order: VnaStart,
+    database: Database,
+    openflow: Openflow,
+) -> Option<(Datacenter, Stack)> {
     let tools = integration::require().unwrap()?;
     let bins = Bins::build().unwrap();
     let mut dc = Datacenter::build(&tools, Options::default()).unwrap();
-    let stack = Stack::start(&mut dc, bins, database).unwrap();
+    let mut stack = Stack::start(&mut dc, bins, database).unwrap();
+    stack.openflow = openflow;
     if let VnaStart::BeforeDataset = order {
         stack.start_all_vnas(&mut dc).unwrap();
     }
@@ -113,9 +124,9 @@ fn rx_packets(dc: &Datacenter, vm: &str) -> u64 {
     out.stdout.trim().parse().unwrap()
 }
 
-fn simple_nw(order: VnaStart, database: Database) {
+fn simple_nw(order: VnaStart, database: Database, openflow: Openflow) {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    let Some((dc, stack)) = setup(&["base", "simple_nw"], order, database) else {
+    let Some((dc, stack)) = setup_with(&["base", "simple_nw"], order, database, openflow) else {
         return;
     };
     assert_simple_matrix(&dc);
@@ -218,12 +229,13 @@ fn vna_flows(dc: &Datacenter, stack: &Stack, host: &str) -> String {
 
 #[test]
 fn simple_nw_vna_first() {
-    simple_nw(VnaStart::BeforeDataset, Database::Sqlite);
+    simple_nw(VnaStart::BeforeDataset, Database::Sqlite, Openflow::Connect);
 }
 
 #[test]
 fn simple_nw_vna_after() {
-    simple_nw(VnaStart::AfterDataset, Database::Sqlite);
+    // vna's default: it listens and the switch connects.
+    simple_nw(VnaStart::AfterDataset, Database::Sqlite, Openflow::Listen);
 }
 
 /// simple_nw with vnmgr on MariaDB (a private server; its unix socket crosses namespaces).
@@ -234,7 +246,11 @@ fn simple_nw_on_mariadb() {
         return;
     };
     let url = runtime.block_on(mariadb.create_database("vnet"));
-    simple_nw(VnaStart::BeforeDataset, Database::Url(url));
+    simple_nw(
+        VnaStart::BeforeDataset,
+        Database::Url(url),
+        Openflow::Connect,
+    );
     drop(mariadb);
 }
 

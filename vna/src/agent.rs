@@ -40,10 +40,18 @@ const RPC_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Runs the agent until `shutdown` completes.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
-    let listener = switch::serve(&config.controller_target(), switch::Config::default())
-        .await
-        .with_context(|| format!("cannot listen for OpenFlow on {}", config.openflow_listen))?;
-    info!(listen = %config.openflow_listen, "listening for the switch");
+    let listener = match &config.openflow_connect {
+        Some(target) => switch::Listener::connect(target, switch::Config::default())?,
+        None => {
+            let l = switch::serve(&config.controller_target(), switch::Config::default())
+                .await
+                .with_context(|| {
+                    format!("cannot listen for OpenFlow on {}", config.openflow_listen)
+                })?;
+            info!(listen = %config.openflow_listen, "listening for the switch");
+            l
+        }
+    };
 
     let bridge = if config.manage_bridge {
         Some(Bridge::new(&config)?)

@@ -37,6 +37,14 @@ pub struct Flags {
     /// Where OVS connects to vna [default: tcp:127.0.0.1:6633]
     #[arg(long, env = "VNA_OPENFLOW_LISTEN", value_name = "tcp:IP:PORT")]
     pub openflow_listen: Option<String>,
+    /// Connect to the switch instead, which then listens: unix:PATH or tcp:IP:PORT (vna
+    /// sets the bridge's controller to punix:PATH or ptcp:PORT:IP)
+    #[arg(
+        long,
+        env = "VNA_OPENFLOW_CONNECT",
+        value_name = "unix:PATH|tcp:IP:PORT"
+    )]
+    pub openflow_connect: Option<String>,
     /// The local OVSDB [default: unix:/var/run/openvswitch/db.sock]
     #[arg(long, env = "VNA_OVSDB", value_name = "unix:PATH|tcp:IP:PORT")]
     pub ovsdb: Option<String>,
@@ -53,6 +61,7 @@ pub struct FileConfig {
     pub rpc_endpoint: Option<String>,
     pub event_endpoint: Option<String>,
     pub openflow_listen: Option<String>,
+    pub openflow_connect: Option<String>,
     pub ovsdb: Option<String>,
     pub bridge: Option<String>,
     /// `netdev` (userspace) or `system` (kernel); unset leaves the bridge's as it is.
@@ -70,10 +79,32 @@ pub struct Config {
     pub event_endpoint: String,
     /// `IP:PORT` to listen on for OpenFlow (parsed from `tcp:IP:PORT`).
     pub openflow_listen: std::net::SocketAddr,
+    /// When set, vna connects to the switch here (`unix:PATH` or `tcp:IP:PORT`) and the
+    /// switch listens; `openflow_listen` is then unused.
+    pub openflow_connect: Option<String>,
     pub ovsdb: String,
     pub bridge: String,
     pub datapath_type: Option<String>,
     pub manage_bridge: bool,
+}
+
+/// Checks `unix:/ABSOLUTE/PATH` or `tcp:IP:PORT`.
+pub fn parse_connect(text: &str) -> Result<String, ConfigError> {
+    let ok = match text.split_once(':') {
+        Some(("unix", path)) => path.starts_with('/'),
+        Some(("tcp", addr)) => addr.parse::<std::net::SocketAddr>().is_ok(),
+        _ => false,
+    };
+    if ok {
+        Ok(text.to_owned())
+    } else {
+        Err(ConfigError::invalid(
+            "openflow_connect",
+            format!(
+                "{text:?} is not unix:/ABSOLUTE/PATH or tcp:IP:PORT (e.g. unix:/var/run/openvswitch/br0.vna)"
+            ),
+        ))
+    }
 }
 
 /// Parses `tcp:IP:PORT` (the OVS syntax) or plain `IP:PORT`.
@@ -137,6 +168,12 @@ impl Config {
                     DEFAULT_OPENFLOW_LISTEN,
                 ),
             )?)?,
+            openflow_connect: flags
+                .openflow_connect
+                .or(file.openflow_connect)
+                .filter(|t| !t.is_empty())
+                .map(|t| parse_connect(&t))
+                .transpose()?,
             ovsdb: non_empty("ovsdb", layered(flags.ovsdb, file.ovsdb, DEFAULT_OVSDB))?,
             bridge: non_empty("bridge", layered(flags.bridge, file.bridge, DEFAULT_BRIDGE))?,
             datapath_type,
@@ -144,9 +181,21 @@ impl Config {
         })
     }
 
-    /// The controller target OVS is given: `tcp:IP:PORT`.
+    /// The controller target OVS is given: `tcp:IP:PORT` where vna listens, or where the
+    /// switch listens for vna (`punix:PATH`, `ptcp:PORT:IP`).
     pub fn controller_target(&self) -> String {
-        format!("tcp:{}", self.openflow_listen)
+        match self
+            .openflow_connect
+            .as_deref()
+            .and_then(|t| t.split_once(':'))
+        {
+            Some(("unix", path)) => format!("punix:{path}"),
+            Some((_, addr)) => match addr.parse::<std::net::SocketAddr>() {
+                Ok(a) => format!("ptcp:{}:{}", a.port(), a.ip()),
+                Err(_) => format!("ptcp:{addr}"),
+            },
+            None => format!("tcp:{}", self.openflow_listen),
+        }
     }
 }
 
@@ -187,6 +236,37 @@ mod tests {
         };
         let e = Config::merge(Flags::default(), file).unwrap_err();
         assert!(e.to_string().contains("tcp:localhost"), "{e}");
+        for bad in ["unix:relative", "tcp:localhost:6653", "ptcp:6653"] {
+            let file = FileConfig {
+                node_id: Some("n".into()),
+                openflow_connect: Some(bad.into()),
+                ..FileConfig::default()
+            };
+            let e = Config::merge(Flags::default(), file).unwrap_err();
+            assert!(e.to_string().starts_with("openflow_connect"), "{e}");
+            assert!(e.to_string().contains(bad), "{e}");
+        }
+    }
+
+    #[test]
+    fn connecting_makes_the_switch_listen() {
+        let file = FileConfig {
+            node_id: Some("n".into()),
+            openflow_connect: Some("unix:/run/openvswitch/br0.vna".into()),
+            ..FileConfig::default()
+        };
+        let c = Config::merge(Flags::default(), file).unwrap();
+        assert_eq!(c.controller_target(), "punix:/run/openvswitch/br0.vna");
+        let flags = Flags {
+            openflow_connect: Some("tcp:127.0.0.1:6653".into()),
+            ..Flags::default()
+        };
+        let file = FileConfig {
+            node_id: Some("n".into()),
+            ..FileConfig::default()
+        };
+        let c = Config::merge(flags, file).unwrap();
+        assert_eq!(c.controller_target(), "ptcp:6653:127.0.0.1");
     }
 }
 

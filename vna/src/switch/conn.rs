@@ -1,7 +1,6 @@
 //! One OpenFlow connection: handshake, the reader (replies routed by xid, async messages to the
 //! handle, echo keepalive) and the writer (pre-encoded buffers onto the socket).
 
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -16,9 +15,7 @@ use openflow::message::{
     Hello, MessageBody, SwitchConfig, SwitchFeatures, msg_type,
 };
 use openflow::multipart::{MultipartReplyBody, MultipartRequest, MultipartRequestBody};
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
-use tokio::net::TcpStream;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
 use tokio::sync::{Notify, mpsc};
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
@@ -46,7 +43,8 @@ pub(crate) struct Closed;
 #[derive(Debug)]
 pub(crate) struct Conn {
     pub(crate) dpid: u64,
-    pub(crate) peer: SocketAddr,
+    /// The switch's address (`IP:PORT`, or the Unix socket's path).
+    pub(crate) peer: String,
     pub(crate) bundles: bool,
     out: mpsc::Sender<Bytes>,
     next_xid: AtomicU32,
@@ -295,16 +293,19 @@ impl Conn {
     }
 }
 
-/// Serves one accepted connection until it ends.
+/// The reading half of a connection (TCP or Unix socket).
+pub(crate) type ReadHalf = Box<dyn AsyncRead + Send + Unpin>;
+/// The writing half of a connection.
+pub(crate) type WriteHalf = Box<dyn AsyncWrite + Send + Unpin>;
+
+/// Serves one connection, accepted or made, until it ends.
 pub(crate) async fn run(
-    stream: TcpStream,
-    peer: SocketAddr,
+    (rd, mut wr): (ReadHalf, WriteHalf),
+    peer: String,
     registry: Arc<Registry>,
     shutdown: CancellationToken,
 ) {
     let config = Arc::clone(registry.config());
-    let _ = stream.set_nodelay(true);
-    let (rd, mut wr) = stream.into_split();
     let hs = tokio::select! {
         _ = shutdown.cancelled() => return,
         r = tokio::time::timeout(config.handshake_timeout, handshake(rd, &mut wr, &config)) => r,
@@ -328,7 +329,7 @@ pub(crate) async fn run(
     let epoch = Instant::now();
     let conn = Arc::new(Conn {
         dpid,
-        peer,
+        peer: peer.clone(),
         bundles: hs.bundles,
         out: out_tx,
         next_xid: AtomicU32::new(hs.next_xid),
@@ -355,14 +356,14 @@ pub(crate) async fn run(
 }
 
 struct Handshake {
-    reader: FramedRead<OwnedReadHalf, OfCodec>,
+    reader: FramedRead<ReadHalf, OfCodec>,
     features: SwitchFeatures,
     ports: PortTable,
     bundles: bool,
     next_xid: u32,
 }
 
-async fn write_msg(wr: &mut OwnedWriteHalf, msg: &Message) -> Result<(), String> {
+async fn write_msg(wr: &mut WriteHalf, msg: &Message) -> Result<(), String> {
     let bytes = msg
         .encode_to_vec()
         .map_err(|e| format!("cannot encode {}: {e}", short(&msg.body)))?;
@@ -374,8 +375,8 @@ async fn write_msg(wr: &mut OwnedWriteHalf, msg: &Message) -> Result<(), String>
 /// HELLO, then FEATURES, SET_CONFIG, PORT_DESC and the bundle probe in one write, closed by a
 /// barrier.
 async fn handshake(
-    mut rd: OwnedReadHalf,
-    wr: &mut OwnedWriteHalf,
+    mut rd: ReadHalf,
+    wr: &mut WriteHalf,
     config: &Config,
 ) -> Result<Handshake, String> {
     write_msg(wr, &Message::new(1, MessageBody::Hello(Hello::of13()))).await?;
@@ -531,7 +532,7 @@ async fn handshake(
 async fn read_loop(
     conn: &Arc<Conn>,
     shared: &Arc<Shared>,
-    mut reader: FramedRead<OwnedReadHalf, OfCodec>,
+    mut reader: FramedRead<ReadHalf, OfCodec>,
     config: &Config,
 ) -> String {
     let tick_every =
@@ -620,7 +621,7 @@ async fn dispatch(conn: &Arc<Conn>, shared: &Arc<Shared>, msg: Message) {
     }
 }
 
-async fn write_loop(conn: Arc<Conn>, mut rx: mpsc::Receiver<Bytes>, wr: OwnedWriteHalf) {
+async fn write_loop(conn: Arc<Conn>, mut rx: mpsc::Receiver<Bytes>, wr: WriteHalf) {
     let mut w = BufWriter::with_capacity(64 * 1024, wr);
     loop {
         let first = tokio::select! {
@@ -649,7 +650,7 @@ async fn write_loop(conn: Arc<Conn>, mut rx: mpsc::Receiver<Bytes>, wr: OwnedWri
 /// together share one syscall.
 async fn write_queued(
     conn: &Conn,
-    w: &mut BufWriter<OwnedWriteHalf>,
+    w: &mut BufWriter<WriteHalf>,
     rx: &mut mpsc::Receiver<Bytes>,
     first: Bytes,
 ) -> std::io::Result<()> {

@@ -1,7 +1,6 @@
 //! What can go wrong between vna and its switch.
 
 use std::fmt;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use openflow::{EncodeError, ErrorMsg};
@@ -92,7 +91,7 @@ pub enum SwitchError {
     #[error("handshake with the switch at {peer} failed: {reason}")]
     Handshake {
         /// Its address.
-        peer: SocketAddr,
+        peer: String,
         /// Why.
         reason: String,
     },

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream, UnixStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -15,6 +15,12 @@ use super::conn::{self, Conn};
 use super::error::SwitchError;
 use super::handle::{Shared, SwitchHandle};
 use super::ports::PortTable;
+
+/// How often [`Listener::connect`] tries again.
+pub const RECONNECT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
+/// How long connecting may fail before it is logged as a warning rather than at debug level
+/// (OVS opens its listening socket a moment after being told to).
+const QUIET_CONNECT_FAILURES: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Switches first seen and not yet taken with [`Listener::next_switch`]; more are dropped from
 /// that queue (they stay reachable with [`Listener::switch`]).
@@ -72,7 +78,40 @@ impl Listener {
         })
     }
 
-    /// The address switches connect to.
+    /// Connects to a switch that listens (OVS's `ptcp:` or `punix:` controller target) at
+    /// `target`, `tcp:IP:PORT` or `unix:PATH`, and connects again whenever the connection
+    /// ends or cannot be made, every [`RECONNECT_INTERVAL`]: a restarted vna reaches its switch
+    /// at once instead of waiting out the switch's reconnect backoff.
+    pub fn connect(target: &str, config: Config) -> Result<Listener, SwitchError> {
+        let remote = Remote::parse(target)?;
+        let local_addr = match &remote {
+            Remote::Tcp(a) => *a,
+            Remote::Unix(_) => SocketAddr::from(([0, 0, 0, 0], 0)),
+        };
+        let (tx, rx) = mpsc::channel(NEW_SWITCH_QUEUE);
+        let registry = Arc::new(Registry {
+            config: Arc::new(config),
+            switches: Mutex::new(HashMap::new()),
+            new_switches: tx,
+        });
+        let shutdown = CancellationToken::new();
+        let accept = tokio::spawn(connect_loop(
+            remote,
+            Arc::clone(&registry),
+            shutdown.clone(),
+        ));
+        info!(target, "connecting to the OpenFlow switch");
+        Ok(Listener {
+            local_addr,
+            registry,
+            new_switches: rx,
+            shutdown,
+            accept,
+        })
+    }
+
+    /// The address switches connect to; for [`Listener::connect`], the switch's TCP address
+    /// (`0.0.0.0:0` for a Unix socket).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
     }
@@ -152,8 +191,8 @@ async fn accept_loop(socket: TcpListener, registry: Arc<Registry>, shutdown: Can
             Ok((stream, peer)) => {
                 debug!(%peer, "OpenFlow connection");
                 tokio::spawn(conn::run(
-                    stream,
-                    peer,
+                    tcp_halves(stream),
+                    peer.to_string(),
                     Arc::clone(&registry),
                     shutdown.child_token(),
                 ));
@@ -163,6 +202,86 @@ async fn accept_loop(socket: TcpListener, registry: Arc<Registry>, shutdown: Can
                 warn!("accepting an OpenFlow connection failed: {e}");
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             }
+        }
+    }
+}
+
+fn tcp_halves(stream: TcpStream) -> (conn::ReadHalf, conn::WriteHalf) {
+    let _ = stream.set_nodelay(true);
+    let (rd, wr) = stream.into_split();
+    (Box::new(rd), Box::new(wr))
+}
+
+/// A switch's listening socket.
+#[derive(Debug, Clone)]
+enum Remote {
+    Tcp(SocketAddr),
+    Unix(std::path::PathBuf),
+}
+
+impl Remote {
+    fn parse(target: &str) -> Result<Remote, SwitchError> {
+        let bad = || SwitchError::Bind {
+            addr: target.to_owned(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not tcp:IP:PORT or unix:PATH",
+            ),
+        };
+        if let Some(path) = target.strip_prefix("unix:") {
+            if path.is_empty() {
+                return Err(bad());
+            }
+            return Ok(Remote::Unix(path.into()));
+        }
+        let addr = target.strip_prefix("tcp:").ok_or_else(bad)?;
+        addr.parse().map(Remote::Tcp).map_err(|_| bad())
+    }
+
+    async fn connect(&self) -> std::io::Result<((conn::ReadHalf, conn::WriteHalf), String)> {
+        match self {
+            Remote::Tcp(addr) => Ok((
+                tcp_halves(TcpStream::connect(addr).await?),
+                addr.to_string(),
+            )),
+            Remote::Unix(path) => {
+                let (rd, wr) = UnixStream::connect(path).await?.into_split();
+                let halves: (conn::ReadHalf, conn::WriteHalf) = (Box::new(rd), Box::new(wr));
+                Ok((halves, format!("unix:{}", path.display())))
+            }
+        }
+    }
+}
+
+async fn connect_loop(remote: Remote, registry: Arc<Registry>, shutdown: CancellationToken) {
+    let mut failing_since: Option<tokio::time::Instant> = None;
+    loop {
+        let connected = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            c = remote.connect() => c,
+        };
+        match connected {
+            Ok((halves, peer)) => {
+                failing_since = None;
+                debug!(%peer, "connected to the switch");
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    () = conn::run(halves, peer, Arc::clone(&registry), shutdown.child_token()) => {}
+                }
+            }
+            Err(e) => {
+                let since = *failing_since.get_or_insert_with(tokio::time::Instant::now);
+                if since.elapsed() < QUIET_CONNECT_FAILURES {
+                    debug!(?remote, "cannot connect to the switch yet: {e}");
+                } else {
+                    warn!(?remote, "cannot connect to the switch: {e}");
+                    failing_since = Some(tokio::time::Instant::now());
+                }
+            }
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            () = tokio::time::sleep(RECONNECT_INTERVAL) => {}
         }
     }
 }
