@@ -153,7 +153,7 @@ fn obj(v: Value) -> Map<String, Value> {
 /// datapaths).
 async fn load(client: &RpcClient, networks: usize, interfaces: usize, datapaths: usize) {
     for (uuid, net) in [("nw-public1", "192.0.2.0"), ("nw-public2", "198.51.100.0")] {
-        let row = json!({"uuid": uuid, "ipv4_network": net, "ipv4_prefix": 24, "network_mode": "physical"});
+        let row = json!({"uuid": uuid, "ipv4_network": net, "ipv4_prefix": 24, "mode": "physical"});
         client.create(Table::Networks, row).await.unwrap();
     }
     let started = Instant::now();
@@ -205,7 +205,7 @@ async fn load(client: &RpcClient, networks: usize, interfaces: usize, datapaths:
     phase(client, networks, |c, n| async move {
         let row = json!({"uuid": format!("nw-b{n}"),
             "ipv4_network": format!("10.{}.{}.0", 200 + n / 250, n % 250),
-            "ipv4_prefix": 24, "network_mode": "virtual"});
+            "ipv4_prefix": 24, "mode": "virtual"});
         c.create(Table::Networks, row).await.unwrap();
     })
     .await;
