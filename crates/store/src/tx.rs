@@ -108,6 +108,9 @@ pub struct Tx {
     /// to the database (for SQLite, to its connection's thread). Every write goes through
     /// this `Tx` and keeps the cache exact, so a hit is what the database would answer.
     rows: HashMap<(Table, Id), AnyRecord>,
+    /// The ids of the cached rows that have a uuid, by uuid suffix: a reference given as a
+    /// uuid is looked up by uuid first, then by id.
+    uuids: HashMap<(Table, String), Id>,
 }
 
 impl std::fmt::Debug for Tx {
@@ -126,6 +129,7 @@ impl Tx {
             now,
             changes: Vec::new(),
             rows: HashMap::new(),
+            uuids: HashMap::new(),
         }
     }
 
@@ -181,6 +185,22 @@ impl Tx {
             .collect()
     }
 
+    /// Keeps `row` (live, as it now is) for later reads by id or uuid.
+    fn remember(&mut self, row: AnyRecord) {
+        let key = (row.table(), row.id());
+        if let Some(uuid) = row.uuid() {
+            self.uuids.insert((key.0, uuid.suffix().to_owned()), key.1);
+        }
+        self.rows.insert(key, row);
+    }
+
+    /// Forgets the row `id` of `table` (deleted).
+    fn forget(&mut self, table: Table, id: Id) {
+        if let Some(uuid) = self.rows.remove(&(table, id)).and_then(|row| row.uuid()) {
+            self.uuids.remove(&(table, uuid.suffix().to_owned()));
+        }
+    }
+
     /// The live row `id` of `table`, of any table.
     pub async fn get_any(&mut self, table: Table, id: Id) -> Result<Option<AnyRecord>, StoreError> {
         if let Some(row) = self.rows.get(&(table, id)) {
@@ -191,7 +211,7 @@ impl Tx {
             .await?;
         let found = rows.into_iter().next();
         if let Some(row) = &found {
-            self.rows.insert((table, id), row.clone());
+            self.remember(row.clone());
         }
         Ok(found)
     }
@@ -263,8 +283,25 @@ impl Tx {
         filter: &Filter,
     ) -> Result<Vec<AnyRecord>, StoreError> {
         let (where_sql, binds) = Self::where_clause(table, filter)?;
-        self.fetch_rows(table, &format!("{where_sql} ORDER BY id"), &binds)
-            .await
+        let by_uuid = match filter.conditions() {
+            [(column, SqlValue::Text(suffix))] if column == "uuid" => Some(suffix),
+            _ => None,
+        };
+        if let Some(suffix) = by_uuid
+            && let Some(id) = self.uuids.get(&(table, suffix.clone()))
+            && let Some(row) = self.rows.get(&(table, *id))
+        {
+            return Ok(vec![row.clone()]);
+        }
+        let rows = self
+            .fetch_rows(table, &format!("{where_sql} ORDER BY id"), &binds)
+            .await?;
+        if by_uuid.is_some()
+            && let [row] = rows.as_slice()
+        {
+            self.remember(row.clone());
+        }
+        Ok(rows)
     }
 
     /// Every live row meeting `filter`, by id.
@@ -317,7 +354,7 @@ impl Tx {
         }
         let stored =
             R::from_values(&values).map_err(|source| StoreError::Corrupt { table, source })?;
-        self.rows.insert((table, id), stored.clone().into_any());
+        self.remember(stored.clone().into_any());
         self.changes.push(Change {
             op: ChangeOp::Created,
             row: stored.clone().into_any(),
@@ -365,7 +402,7 @@ impl Tx {
             .map_err(|e| unique_error(table, &values, e))?;
         let stored =
             R::from_values(&values).map_err(|source| StoreError::Corrupt { table, source })?;
-        self.rows.insert((table, id), stored.clone().into_any());
+        self.remember(stored.clone().into_any());
         self.changes.push(Change {
             op: ChangeOp::Updated,
             row: stored.clone().into_any(),
@@ -489,7 +526,7 @@ impl Tx {
                     source,
                 }
             })?;
-            self.rows.insert((rel.child, row.id()), row.clone());
+            self.remember(row.clone());
             self.changes.push(Change {
                 op: ChangeOp::Updated,
                 row,
@@ -512,7 +549,7 @@ impl Tx {
                 ],
             )
             .await?;
-            self.rows.remove(&(row_table, row.id()));
+            self.forget(row_table, row.id());
             let mut values = row.to_values();
             for (name, value) in [("updated_at", now), ("deleted_at", now)] {
                 if let Some(slot) = column_index(row_table, name).and_then(|i| values.get_mut(i)) {

@@ -409,6 +409,76 @@ async fn route_links_lose_a_deleted_mac(store: &Store) {
     assert_eq!(changes[3].op, ChangeOp::Deleted);
 }
 
+/// A transaction keeps the rows it has read or written (so validations do not read them
+/// again): what it answers after its own updates, deletes, cascades and nullified references
+/// is what the database holds, inside the transaction and after the commit.
+async fn a_transaction_reads_its_own_writes(store: &Store) {
+    let mut tx = store.begin(T0).await.unwrap();
+    let nw = tx.insert(network("nw-own", "10.0.7.0")).await.unwrap();
+    let addr = tx.insert(ip_address(nw.id, "10.0.7.10")).await.unwrap();
+    let m = tx
+        .insert(mac("mac-own", "02:00:00:00:00:0a"))
+        .await
+        .unwrap();
+    let rl = tx
+        .insert(model::RouteLink {
+            id: 0,
+            uuid: "rl-own".parse().unwrap(),
+            mac_address_id: Some(m.id),
+            created_at: 0,
+            updated_at: 0,
+            deleted_at: None,
+        })
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let by_uuid = Filter::new().eq("uuid", "own");
+    let mut tx = store.begin(T0 + 60).await.unwrap();
+    // Read (and so kept) by uuid and by id before anything changes.
+    assert_eq!(
+        tx.find::<Network>(&by_uuid).await.unwrap(),
+        vec![nw.clone()]
+    );
+    assert_eq!(
+        tx.get::<IpAddress>(addr.id).await.unwrap(),
+        Some(addr.clone())
+    );
+    assert!(tx.get::<model::RouteLink>(rl.id).await.unwrap().is_some());
+    let renamed = tx
+        .update(Network {
+            display_name: "renamed".into(),
+            ..nw.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        tx.get::<Network>(nw.id).await.unwrap(),
+        Some(renamed.clone())
+    );
+    assert_eq!(tx.find::<Network>(&by_uuid).await.unwrap(), vec![renamed]);
+    tx.delete::<MacAddress>(m.id).await.unwrap();
+    let unlinked = tx.get::<model::RouteLink>(rl.id).await.unwrap().unwrap();
+    assert_eq!(unlinked.mac_address_id, None);
+    tx.delete::<Network>(nw.id).await.unwrap();
+    assert_eq!(tx.get::<Network>(nw.id).await.unwrap(), None);
+    assert!(tx.find::<Network>(&by_uuid).await.unwrap().is_empty());
+    assert_eq!(
+        tx.get::<IpAddress>(addr.id).await.unwrap(),
+        None,
+        "cascaded"
+    );
+    tx.commit().await.unwrap();
+
+    let mut tx = store.begin(T0 + 61).await.unwrap();
+    assert_eq!(tx.get::<Network>(nw.id).await.unwrap(), None);
+    assert_eq!(tx.get::<IpAddress>(addr.id).await.unwrap(), None);
+    assert_eq!(
+        tx.get::<model::RouteLink>(rl.id).await.unwrap(),
+        Some(unlinked)
+    );
+}
+
 async fn rollback_leaves_the_database_unchanged(store: &Store) {
     let mut tx = store.begin(T0).await.unwrap();
     let kept = tx.insert(network("nw-kept", "10.0.8.0")).await.unwrap();
@@ -458,6 +528,9 @@ macro_rules! run_scenarios {
             }),
             ("route_links_lose_a_deleted_mac", |s| {
                 Box::pin(route_links_lose_a_deleted_mac(s))
+            }),
+            ("a_transaction_reads_its_own_writes", |s| {
+                Box::pin(a_transaction_reads_its_own_writes(s))
             }),
             ("rollback_leaves_the_database_unchanged", |s| {
                 Box::pin(rollback_leaves_the_database_unchanged(s))
