@@ -80,9 +80,22 @@ impl ReplicaState<AnyRecord> for AgentState {
         *self = AgentState::default();
         // Everything is new: no row needs to say what it touches.
         self.changes = Changes::all();
-        for row in rows {
-            self.upsert(row);
-        }
+        let mut active_interfaces = BTreeMap::new();
+        let mut active_ports = BTreeMap::new();
+        // The model is built in one pass (sorted once), not row by row.
+        self.model = Model::from_rows(rows.into_iter().filter_map(|row| match row {
+            AnyRecord::ActiveInterface(r) => {
+                active_interfaces.insert(r.id(), r);
+                None
+            }
+            AnyRecord::ActivePort(r) => {
+                active_ports.insert(r.id(), r);
+                None
+            }
+            other => Some(other),
+        }));
+        self.active_interfaces = active_interfaces;
+        self.active_ports = active_ports;
         self.generation = generation.wrapping_add(1);
     }
 

@@ -405,7 +405,7 @@ impl Planner {
     /// Brings the plan up to date with `model` and `ports`, given what changed since the last
     /// update, and returns how its flows changed.
     pub fn update(&mut self, model: &Model, ports: &SwitchPorts, changes: &Changes) -> FlowDiff {
-        let dp = model.datapath_by_dpid(self.dpid).map(Record::id);
+        let dp = model.datapath_by_dpid(self.dpid).map(|d| d.id);
         let port_changes = match dp {
             Some(dp) if self.built && !changes.all && self.dp == Some(dp) => {
                 self.port_changes(model, dp, ports)
@@ -547,7 +547,7 @@ impl Planner {
     pub(crate) fn rebuilt(mut self, model: &Model, ports: &SwitchPorts) -> Planner {
         self.built = true;
         self.ports = ports.clone();
-        let Some(dp) = model.datapath_by_dpid(self.dpid).map(Record::id) else {
+        let Some(dp) = model.datapath_by_dpid(self.dpid).map(|d| d.id) else {
             self.notes.push(format!(
                 "no datapath with dpid {:#018x} in the model: the switch gets no flows",
                 self.dpid
@@ -563,15 +563,11 @@ impl Planner {
             .iter()
             .flat_map(|key| ix.ports_by_datapath.get(key).into_iter().flatten())
             .filter_map(|id| model.interface_ports.get(id))
-            .filter(|p| p.deleted_at().is_none())
+            .filter(|p| p.live)
             .map(|p| p.interface_id)
             .collect();
         for iface in candidates {
-            let Some(row) = model
-                .interfaces
-                .get(&iface)
-                .filter(|i| i.deleted_at().is_none())
-            else {
+            let Some(row) = model.interfaces.get(&iface).filter(|i| i.live) else {
                 continue;
             };
             if is_host(row.mode) {
@@ -863,7 +859,7 @@ impl<'a> Lookup<'a> {
             .flatten()
             .filter_map(|id| m.interface_ports.get(id))
             .collect();
-        let live = || ports.iter().filter(|p| p.deleted_at().is_none());
+        let live = || ports.iter().filter(|p| p.live);
         if let Some(name) = live()
             .filter(|p| p.datapath_id == Some(self.dp))
             .filter_map(|p| p.port_name.as_deref())
@@ -891,7 +887,7 @@ impl<'a> Lookup<'a> {
         let row = m
             .interfaces
             .get(&iface)
-            .filter(|i| i.deleted_at().is_none() && i.mode == InterfaceMode::Vif)?;
+            .filter(|i| i.live && i.mode == InterfaceMode::Vif)?;
         let uuid = row
             .record_uuid()
             .map(ToString::to_string)
@@ -943,7 +939,7 @@ impl<'a> Lookup<'a> {
             .into_iter()
             .flatten()
             .filter_map(|sid| m.interface_segments.get(sid))
-            .filter(|s| s.deleted_at().is_none())
+            .filter(|s| s.live)
         {
             if !m.segments.contains_key(&is.segment_id) {
                 continue;
@@ -1007,7 +1003,7 @@ impl<'a> Lookup<'a> {
                     .into_iter()
                     .flatten()
                     .filter_map(|id| m.datapath_networks.get(id))
-                    .filter(|r| r.deleted_at().is_none())
+                    .filter(|r| r.live)
                     .map(|r| (r.id(), r.datapath_id, r.interface_id, r.mac_address_id))
                     .collect()
             }
@@ -1020,7 +1016,7 @@ impl<'a> Lookup<'a> {
                     .into_iter()
                     .flatten()
                     .filter_map(|id| m.datapath_segments.get(id))
-                    .filter(|r| r.deleted_at().is_none())
+                    .filter(|r| r.live)
                     .map(|r| (r.id(), r.datapath_id, r.interface_id, r.mac_address_id))
                     .collect()
             }
@@ -1113,7 +1109,7 @@ impl<'a> Lookup<'a> {
             .into_iter()
             .flatten()
             .filter_map(|id| m.mac_leases.get(id))
-            .filter(|l| l.deleted_at().is_none())
+            .filter(|l| l.live)
             .filter_map(|l| {
                 let a = m.mac_addresses.get(&l.mac_address_id)?;
                 Some((l.id(), MacAddr(a.mac_address.octets()), a.segment_id))
@@ -1130,7 +1126,7 @@ impl<'a> Lookup<'a> {
             .into_iter()
             .flatten()
             .filter_map(|id| m.ip_leases.get(id))
-            .filter(|l| l.deleted_at().is_none())
+            .filter(|l| l.live)
             .filter_map(|l| {
                 let a = m.ip_addresses.get(&l.ip_address_id)?;
                 Some((l.mac_lease_id, a.ipv4_address, a.network_id))
@@ -1159,7 +1155,7 @@ impl<'a> Lookup<'a> {
             .into_iter()
             .flatten()
             .filter_map(|id| m.interface_ports.get(id))
-            .filter(|p| p.deleted_at().is_none() && p.interface_mode == InterfaceMode::Vif)
+            .filter(|p| p.live && p.interface_mode == InterfaceMode::Vif)
             .find_map(|p| p.datapath_id.filter(|d| *d != self.dp))
     }
 
@@ -1177,7 +1173,7 @@ impl<'a> Lookup<'a> {
                     .flatten()
                     .flat_map(|a| m.index.ip_leases_by_address.get(a).into_iter().flatten())
                     .filter_map(|id| m.ip_leases.get(id));
-                for lease in leases.filter(|l| l.deleted_at().is_none()) {
+                for lease in leases.filter(|l| l.live) {
                     let Some(iface) = lease.interface_id else {
                         continue;
                     };
@@ -1199,7 +1195,7 @@ impl<'a> Lookup<'a> {
                     .into_iter()
                     .flatten()
                     .filter_map(|id| m.interface_segments.get(id))
-                    .filter(|s| s.deleted_at().is_none());
+                    .filter(|s| s.live);
                 for is in members {
                     let Some(remote) = self.bound_elsewhere(is.interface_id) else {
                         continue;

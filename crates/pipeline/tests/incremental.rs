@@ -274,12 +274,13 @@ fn a_change_to_one_vm_touches_only_its_flows() {
                 .and_then(|i| model2.interfaces.get(&i))
                 .is_some_and(|i| i.uuid.to_string().ends_with("b1"))
         })
-        .cloned()
+        .map(|l| l.id)
         .unwrap();
+    let lease = model2.row(model::Table::IpLeases, lease).unwrap();
     let mut changes = Changes::default();
-    changes.touch(&model2, &AnyRecord::IpLease(lease.clone()));
-    model2.remove(model::Table::IpLeases, lease.id);
-    changes.touch(&model2, &AnyRecord::IpLease(lease));
+    changes.touch(&model2, &lease);
+    model2.remove(model::Table::IpLeases, lease.id());
+    changes.touch(&model2, &lease);
     let d = p.update(&model2, &ports(0), &changes);
     assert!(d.add.is_empty(), "{:?}", d.add);
     assert!(!d.delete.is_empty());

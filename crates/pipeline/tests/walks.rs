@@ -280,7 +280,12 @@ fn unplaced_vms_are_reached_by_learning() {
         .values()
         .find(|p| p.interface_id == vm3)
         .unwrap()
-        .clone();
+        .id;
+    let Some(model::AnyRecord::InterfacePort(port)) =
+        nw.fixture.model.row(model::Table::InterfacePorts, port)
+    else {
+        panic!("vm3's port row is gone");
+    };
     nw.fixture.model.upsert(model::AnyRecord::InterfacePort(
         model::resources::InterfacePort {
             datapath_id: None,
@@ -348,14 +353,14 @@ fn a_remote_broadcast_is_never_sent_back_out() {
 fn removing_an_ip_lease_cuts_the_vm_off() {
     let mut nw = SimpleNw::build();
     let vm3 = nw.vms[2];
-    let lease = *nw
+    let lease = nw
         .fixture
         .model
         .ip_leases
-        .iter()
-        .find(|(_, l)| l.interface_id == Some(vm3))
+        .values()
+        .find(|l| l.interface_id == Some(vm3))
         .unwrap()
-        .0;
+        .id;
     assert!(nw.fixture.model.remove(model::Table::IpLeases, lease));
     let mut fabric = Fabric::new(&nw.fixture.model);
     assert_eq!(fabric.reached(1, ping(1, 3)), BTreeSet::new());
