@@ -25,6 +25,10 @@ use crate::state::AgentState;
 const OFPP_LOCAL: u32 = 0xffff_fffe;
 /// Wait before retrying a report vnmgr did not take.
 const RETRY: Duration = Duration::from_secs(2);
+/// How long after a change the report waits: the write, and every vna's handling of its
+/// event, then stay out of the moments right after the flows changed, when a VM's first
+/// packets cross the hosts; a burst of changes (a VM booting) makes one report.
+const SETTLE: Duration = Duration::from_millis(50);
 
 /// What is live on the datapath.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,6 +114,7 @@ pub async fn report(
     mut latest: watch::Receiver<Option<LocalState>>,
 ) {
     loop {
+        tokio::time::sleep(SETTLE).await;
         let want = latest.borrow_and_update().clone();
         if let Some(want) = want {
             let todo = changes(&replica, &want);
