@@ -72,11 +72,11 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
             )
         })?;
     let fetch_rpc = rpc.clone();
-    let replica = Arc::new(Replica::start(
+    let replica = Arc::new(Replica::start_paged(
         subscriber,
-        move || {
+        move |cursor| {
             let rpc = fetch_rpc.clone();
-            async move { rpc.snapshot::<AnyRecord>().await }
+            async move { rpc.snapshot_page::<AnyRecord>(cursor).await }
         },
         AgentState::default(),
         ReplicaConfig::default(),

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use model::record::Record;
 use model::resources::{ActiveInterface, ActivePort};
 use model::{AnyRecord, Id};
-use pipeline::{Changes, Model};
-use proto::{ChangeOp, Event, ReplicaState};
+use pipeline::{Changes, Model, ModelBuilder};
+use proto::{ChangeOp, Event, ReplicaState, SnapshotBuilder};
 
 /// The replica's state.
 #[derive(Debug, Clone, Default)]
@@ -74,28 +74,58 @@ impl AgentState {
     }
 }
 
+/// An [`AgentState`] being loaded from a snapshot's pages: the pipeline's rows are kept in
+/// their compact form as each page arrives (the page's full records are dropped with the
+/// page), and sorted and indexed once at the end.
+#[derive(Debug, Default)]
+pub struct AgentStateBuilder {
+    model: ModelBuilder,
+    active_interfaces: BTreeMap<Id, ActiveInterface>,
+    active_ports: BTreeMap<Id, ActivePort>,
+}
+
+impl SnapshotBuilder<AnyRecord> for AgentStateBuilder {
+    type State = AgentState;
+
+    fn add_page(&mut self, rows: Vec<AnyRecord>) {
+        for row in rows {
+            match row {
+                AnyRecord::ActiveInterface(r) => {
+                    self.active_interfaces.insert(r.id(), r);
+                }
+                AnyRecord::ActivePort(r) => {
+                    self.active_ports.insert(r.id(), r);
+                }
+                other => {
+                    self.model.push(other);
+                }
+            }
+        }
+    }
+
+    fn finish(self) -> AgentState {
+        AgentState {
+            model: self.model.finish(),
+            active_interfaces: self.active_interfaces,
+            active_ports: self.active_ports,
+            generation: 0,
+            // Everything is new: no row needs to say what it touches.
+            changes: Changes::all(),
+        }
+    }
+}
+
 impl ReplicaState<AnyRecord> for AgentState {
-    fn reset(&mut self, _epoch: u64, _seq: u64, rows: Vec<AnyRecord>) {
+    type Builder = AgentStateBuilder;
+
+    fn start_snapshot(_epoch: u64, _seq: u64) -> AgentStateBuilder {
+        AgentStateBuilder::default()
+    }
+
+    /// The loaded state, one generation after this one (so the agent recomputes).
+    fn replace(&mut self, loaded: AgentState) {
         let generation = self.generation;
-        *self = AgentState::default();
-        // Everything is new: no row needs to say what it touches.
-        self.changes = Changes::all();
-        let mut active_interfaces = BTreeMap::new();
-        let mut active_ports = BTreeMap::new();
-        // The model is built in one pass (sorted once), not row by row.
-        self.model = Model::from_rows(rows.into_iter().filter_map(|row| match row {
-            AnyRecord::ActiveInterface(r) => {
-                active_interfaces.insert(r.id(), r);
-                None
-            }
-            AnyRecord::ActivePort(r) => {
-                active_ports.insert(r.id(), r);
-                None
-            }
-            other => Some(other),
-        }));
-        self.active_interfaces = active_interfaces;
-        self.active_ports = active_ports;
+        *self = loaded;
         self.generation = generation.wrapping_add(1);
     }
 

@@ -14,6 +14,9 @@ pub enum OpError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Internal(String),
+    /// A snapshot page asked of a snapshot that is not open (any more).
+    #[error("snapshot token {token} is unknown or expired")]
+    SnapshotExpired { token: u64 },
 }
 
 impl OpError {
@@ -47,6 +50,9 @@ impl From<OpError> for ApiError {
                 let text = chain(&e);
                 tracing::error!("{text}");
                 ApiError::internal(text)
+            }
+            OpError::SnapshotExpired { token } => {
+                ApiError::snapshot_expired(token, crate::snapshots::EXPIRED_WHY)
             }
             OpError::Internal(text) => {
                 tracing::error!("{text}");

@@ -37,6 +37,7 @@ mod read_model;
 mod rows;
 mod server;
 pub mod services;
+pub mod snapshots;
 
 pub use config::{Config, ConfigError, Flags};
 pub use error::OpError;

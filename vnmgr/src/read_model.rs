@@ -144,6 +144,13 @@ impl TableRows {
         self.by_id.values().map(|e| &e.row)
     }
 
+    /// The rows with an id above `after` (all of them for `None`), by id.
+    pub(crate) fn rows_after(&self, after: Option<Id>) -> impl Iterator<Item = &AnyRecord> {
+        use std::ops::Bound::{Excluded, Unbounded};
+        let from = after.map_or(Unbounded, Excluded);
+        self.by_id.range((from, Unbounded)).map(|(_, e)| &e.row)
+    }
+
     fn put(&mut self, row: AnyRecord) {
         let id = row.id();
         if let Some(uuid) = row.uuid() {
@@ -440,10 +447,10 @@ impl ReadModel {
     }
 
     /// Cheap copies of every table, in [`Table::ALL`] order, to serialise outside the locks.
-    pub(crate) fn tables(&self) -> Vec<Arc<TableRows>> {
+    pub(crate) fn tables(&self) -> Vec<(Table, Arc<TableRows>)> {
         Table::ALL
             .iter()
-            .filter_map(|t| self.tables.get(t).cloned())
+            .filter_map(|t| self.tables.get(t).map(|rows| (*t, Arc::clone(rows))))
             .collect()
     }
 }

@@ -4,12 +4,12 @@
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use model::{AnyRecord, Id, ModelError, Table, Uuid};
 use proto::{
     ApiError, Change, ChangeOp, EventPublisher, EventSequencer, Key, Op, RawRow, Reply, RpcServer,
-    ServiceCall, Snapshot, TransportError,
+    ServiceCall, Snapshot, SnapshotCursor, SnapshotPage, TransportError,
 };
 use serde_json::{Map, Value};
 use store::{Filter, Store, StoreError, StoreOptions, Tx};
@@ -23,6 +23,7 @@ use crate::generic::{insert_any, update_any};
 use crate::read_model::ReadModel;
 use crate::rows;
 use crate::services::{self, ServiceContext};
+use crate::snapshots::{self, OpenSnapshots, PageLimits};
 
 /// The page size of a list that gives none (the original's `pagination_limit`).
 pub const DEFAULT_PAGE_SIZE: u64 = 30;
@@ -71,6 +72,9 @@ struct Shared {
     /// Set when a commit failed (it may or may not have happened), so `read_model` may
     /// differ from the database: it is reloaded, under `sequencer`, before it is used again.
     read_model_stale: AtomicBool,
+    /// The snapshots being read page by page ([`Op::SnapshotPage`]), bounded in number and
+    /// idle time. Taken after `sequencer` when both are, never held across an await.
+    snapshots: std::sync::Mutex<OpenSnapshots>,
     datapath_mac_group: Option<Uuid>,
     node_id: String,
 }
@@ -209,6 +213,7 @@ impl Server {
                 store,
                 read_model: RwLock::new(read_model),
                 read_model_stale: AtomicBool::new(false),
+                snapshots: std::sync::Mutex::new(OpenSnapshots::new(proto::random_epoch())),
                 publisher,
                 sequencer: Mutex::new(sequencer),
                 datapath_mac_group: config.datapath_mac_group,
@@ -269,6 +274,9 @@ async fn send_heartbeats(shared: Arc<Shared>, every: Duration) {
         if let Err(e) = shared.publisher.heartbeat(sequencer.heartbeat()).await {
             error!("heartbeat: {e}");
         }
+        drop(sequencer);
+        // Idle snapshots go even when no page is asked for.
+        shared.open_snapshots().expire(Instant::now());
     }
 }
 
@@ -301,6 +309,9 @@ impl Shared {
         let result = match op {
             Op::Ping => Ok(Reply::Pong),
             Op::Snapshot => self.snapshot().await.map(Reply::Snapshot),
+            Op::SnapshotPage { cursor } => {
+                self.snapshot_page(cursor).await.map(Reply::SnapshotPage)
+            }
             Op::Show { table, key } => self.show(table, key).await.map(Reply::Row),
             Op::List {
                 table,
@@ -425,12 +436,57 @@ impl Shared {
         };
         let rows = tables
             .iter()
-            .flat_map(|t| t.rows())
+            .flat_map(|(_, t)| t.rows())
             .map(|row| {
                 RawRow::from_value(row).map_err(|e| OpError::Internal(format!("snapshot row: {e}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Snapshot { epoch, seq, rows })
+    }
+
+    fn open_snapshots(&self) -> std::sync::MutexGuard<'_, OpenSnapshots> {
+        // The open snapshots stay consistent even if a holder panicked.
+        self.snapshots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// One page of a paged snapshot: without a cursor, opens one of the model as it is now
+    /// (the write lock is held only to read `(epoch, seq)` and keep the tables' `Arc`s, as
+    /// for a whole snapshot) and answers its first page; with one, the page after it, of
+    /// the snapshot its token names. Rows are serialised after every lock is released.
+    async fn snapshot_page(
+        &self,
+        cursor: Option<SnapshotCursor>,
+    ) -> Result<SnapshotPage<RawRow>, OpError> {
+        let (token, model, after) = match cursor {
+            None => {
+                let sequencer = self.sequencer.lock().await;
+                self.refresh_read_model().await?;
+                let (token, model) = self.open_snapshots().open(
+                    sequencer.epoch(),
+                    sequencer.seq(),
+                    || {
+                        self.read_model
+                            .read()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .tables()
+                    },
+                    Instant::now(),
+                );
+                (token, model, None)
+            }
+            Some(cursor) => {
+                let model = self
+                    .open_snapshots()
+                    .get(cursor.token, Instant::now())
+                    .ok_or(OpError::SnapshotExpired {
+                        token: cursor.token,
+                    })?;
+                (cursor.token, model, Some((cursor.table, cursor.after)))
+            }
+        };
+        snapshots::page(&model, token, after, PageLimits::default())
     }
 
     async fn show(&self, table: Table, key: Key) -> Result<Value, OpError> {

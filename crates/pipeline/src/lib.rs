@@ -20,4 +20,4 @@ pub mod view;
 pub use compute::desired_flows;
 pub use flow::{Flow, FlowDiff, FlowKey, FlowSet, diff};
 pub use planner::{Changes, Planner};
-pub use view::{Model, SwitchPorts};
+pub use view::{Model, ModelBuilder, SwitchPorts};

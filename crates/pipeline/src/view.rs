@@ -118,6 +118,15 @@ impl<T: Keyed> Rows<T> {
     }
 }
 
+/// A [`Model`] built from rows that come in batches (a snapshot's pages): each row is
+/// compacted as it is pushed, so the full records need not be kept until the end, and the
+/// sorting and indexing of [`Model::from_rows`] is done once, by [`ModelBuilder::finish`].
+#[derive(Debug, Default)]
+pub struct ModelBuilder {
+    /// Compact rows in push order; not sorted and not indexed until `finish`.
+    model: Model,
+}
+
 /// The uuid a row read back gets when the pipeline does not keep its own: made up, since
 /// nothing reads it (see [`Model::row`]).
 fn unkept_uuid(kind: ResourceKind) -> Uuid {
@@ -460,13 +469,30 @@ macro_rules! tables {
             /// rows and index entries are collected, then sorted once, so a snapshot of any
             /// order loads in `O(n log n)` and leaves no spare capacity.
             pub fn from_rows(rows: impl IntoIterator<Item = AnyRecord>) -> Model {
-                let mut m = Model::new();
+                let mut builder = ModelBuilder::default();
                 for row in rows {
-                    match row {
-                        $( AnyRecord::$record(r) => m.$field.rows.push($row::compact(r)), )+
-                        _ => {}
-                    }
+                    builder.push(row);
                 }
+                builder.finish()
+            }
+        }
+
+        impl ModelBuilder {
+            /// Keeps the compact form of `row` (which is consumed: only the compact row
+            /// stays); `false` if its table is not one the pipeline reads.
+            pub fn push(&mut self, row: AnyRecord) -> bool {
+                let m = &mut self.model;
+                match row {
+                    $( AnyRecord::$record(r) => m.$field.rows.push($row::compact(r)), )+
+                    _ => return false,
+                }
+                true
+            }
+
+            /// The model of every row pushed (of one id, the last pushed counts): rows
+            /// sorted once, then indexed and the indexes sorted once.
+            pub fn finish(self) -> Model {
+                let mut m = self.model;
                 $(
                     m.$field.settle();
                     for r in m.$field.values() {
@@ -714,5 +740,27 @@ impl<S: Into<String>> FromIterator<(S, u32)> for SwitchPorts {
         SwitchPorts {
             by_name: iter.into_iter().map(|(n, p)| (n.into(), p)).collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixture::SimpleNw;
+
+    #[test]
+    fn a_model_built_from_pages_in_any_order_equals_one_built_at_once() {
+        let model = SimpleNw::build().fixture.model;
+        let mut rows = model.rows();
+        assert_eq!(Model::from_rows(rows.clone()), model);
+        // Pages of 3 rows, tables interleaved, newest ids first.
+        rows.reverse();
+        let mut builder = ModelBuilder::default();
+        for page in rows.chunks(3) {
+            for row in page {
+                assert!(builder.push(row.clone()));
+            }
+        }
+        assert_eq!(builder.finish(), model);
     }
 }

@@ -20,7 +20,9 @@
 //!   frame). The client sends a [`Request`] `{"proto":1,"id":N,"op":{…}}`; the server answers
 //!   with a [`Response`] `{"proto":1,"id":N,"result":{"Ok":…}|{"Err":{"code","error","message"}}}`
 //!   carrying the same `id`. The ops ([`Op`]) are the row operations (create, show, list,
-//!   update, delete, relate, unrelate), `snapshot`, `ping`, and `call`, which runs a vnmgr
+//!   update, delete, relate, unrelate), `snapshot` (the whole model in one reply),
+//!   `snapshot_page` (the same, a bounded page at a time, every page at the first page's
+//!   `(epoch, seq)`: see [`Op::SnapshotPage`]), `ping`, and `call`, which runs a vnmgr
 //!   service ([`ServiceCall`]: allocate, attach or release an IP lease) and is answered with
 //!   the row it is about and every change it made. Ids are the client's; replies may come in any order. A request
 //!   that does not decode but has a readable `id` is answered with an error of code 500,
@@ -62,7 +64,8 @@ pub use events::{
     PublishError, random_epoch,
 };
 pub use replica::{
-    Replica, ReplicaConfig, ReplicaState, ReplicaStatus, ResyncReason, RowKey, TableReplica,
+    Replica, ReplicaConfig, ReplicaState, ReplicaStatus, ResyncReason, RowKey, SnapshotBuilder,
+    TableReplica, TableReplicaBuilder,
 };
 pub use rpc::{
     DEFAULT_CALL_TIMEOUT, DEFAULT_RPC_ENDPOINT, IncomingRequest, Page, RawPage, ReplyHandle,
@@ -71,6 +74,6 @@ pub use rpc::{
 pub use transport::{Transport, TransportError, ZmqTransport};
 pub use wire::{
     ApiError, Change, ChangeOp, DecodeError, EncodeError, Event, Heartbeat, Key, Notice, Op,
-    PROTO_VERSION, RawRow, Reply, Request, Response, RowValue, ServiceCall, Snapshot, TOPIC_EVENT,
-    TOPIC_HEARTBEAT,
+    PROTO_VERSION, RawRow, Reply, Request, Response, RowValue, ServiceCall, Snapshot,
+    SnapshotCursor, SnapshotPage, TOPIC_EVENT, TOPIC_HEARTBEAT,
 };

@@ -3,8 +3,14 @@
 //!
 //! 1. Subscribe to events first, and wait until the subscription is sent.
 //! 2. Fetch a snapshot over RPC; it says which `(epoch, seq)` it reflects. Events arriving
-//!    meanwhile are buffered.
-//! 3. Load the snapshot, then apply the buffered events with a higher `seq`, in order.
+//!    meanwhile are buffered. [`Replica::start_paged`] fetches it a page at a time
+//!    (`RpcClient::snapshot_page`), every page at the first one's `(epoch, seq)`, and loads
+//!    each page as it comes into a new state under construction (see [`ReplicaState`]), so
+//!    only one page's JSON and decoded rows are alive at once; [`Replica::start`] fetches it
+//!    whole.
+//! 3. Put the loaded state in place of the old one (one swap under the lock: readers see the
+//!    old model or the new one, never part of one), then apply the buffered events with a
+//!    higher `seq`, in order.
 //! 4. Apply each further event whose `seq` is exactly one more than the last.
 //!
 //! It starts over at 2 (a *resnapshot*) on a gap in `seq`, on an event or heartbeat of another
@@ -28,17 +34,55 @@ use model::{Id, Table};
 use serde::de::DeserializeOwned;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use crate::events::EventSubscriber;
-use crate::wire::{ChangeOp, Event, Notice, Snapshot};
+use crate::wire::{ChangeOp, Event, Notice, Snapshot, SnapshotCursor, SnapshotPage};
 
 /// What a replica keeps, rebuilt from snapshots and advanced by events.
-pub trait ReplicaState<R>: Send + 'static {
-    /// Replaces everything with the snapshot's rows, which reflect `(epoch, seq)`.
-    fn reset(&mut self, epoch: u64, seq: u64, rows: Vec<R>);
+///
+/// A snapshot is loaded apart from the state in use: [`ReplicaState::start_snapshot`] makes
+/// a builder, each page's rows go to [`SnapshotBuilder::add_page`] as the page arrives, and
+/// only a complete snapshot is [`SnapshotBuilder::finish`]ed into a state and put in place
+/// with [`ReplicaState::replace`]. A reader of the state (vna computing flows from it)
+/// therefore never sees half a model; a snapshot that fails half way is dropped with its
+/// builder, and the state in use stays as it was.
+pub trait ReplicaState<R>: Sized + Send + 'static {
+    /// A state under construction from a snapshot's pages.
+    type Builder: SnapshotBuilder<R, State = Self>;
+
+    /// Starts loading a snapshot that reflects `(epoch, seq)`.
+    fn start_snapshot(epoch: u64, seq: u64) -> Self::Builder;
+
+    /// Takes a completely loaded snapshot in place of this state. Runs under the state's
+    /// lock, so it should only move things (the building was done by `finish`); the default
+    /// replaces everything. A state that carries something across snapshots (a generation
+    /// counter) overrides it.
+    fn replace(&mut self, loaded: Self) {
+        *self = loaded;
+    }
+
     /// Applies one event, the next in sequence.
     fn apply(&mut self, event: &Event<R>);
+
+    /// Replaces everything with the rows of a whole snapshot that reflects `(epoch, seq)`:
+    /// a one-page load.
+    fn reset(&mut self, epoch: u64, seq: u64, rows: Vec<R>) {
+        let mut builder = Self::start_snapshot(epoch, seq);
+        builder.add_page(rows);
+        self.replace(builder.finish());
+    }
+}
+
+/// A [`ReplicaState`] under construction from the pages of one snapshot.
+pub trait SnapshotBuilder<R>: Send + 'static {
+    /// What it builds.
+    type State;
+    /// Adds the rows of the next page (pages never repeat a row; rows arrive in no
+    /// particular order across tables).
+    fn add_page(&mut self, rows: Vec<R>);
+    /// The state holding every row added; called once the last page is in.
+    fn finish(self) -> Self::State;
 }
 
 /// A row that knows where it belongs, for [`TableReplica`].
@@ -109,20 +153,38 @@ impl<R> TableReplica<R> {
     }
 }
 
-impl<R: RowKey + Clone + Send + 'static> ReplicaState<R> for TableReplica<R> {
-    fn reset(&mut self, epoch: u64, seq: u64, rows: Vec<R>) {
-        self.epoch = epoch;
-        self.seq = seq;
-        self.rows = rows
-            .into_iter()
-            .filter_map(|row| match row.row_key() {
-                Some(key) => Some((key, row)),
-                None => {
-                    warn!("replica: snapshot row without table and id, not kept");
-                    None
+/// A [`TableReplica`] being loaded from a snapshot.
+#[derive(Debug)]
+pub struct TableReplicaBuilder<R>(TableReplica<R>);
+
+impl<R: RowKey + Send + 'static> SnapshotBuilder<R> for TableReplicaBuilder<R> {
+    type State = TableReplica<R>;
+
+    fn add_page(&mut self, rows: Vec<R>) {
+        for row in rows {
+            match row.row_key() {
+                Some(key) => {
+                    self.0.rows.insert(key, row);
                 }
-            })
-            .collect();
+                None => warn!("replica: snapshot row without table and id, not kept"),
+            }
+        }
+    }
+
+    fn finish(self) -> TableReplica<R> {
+        self.0
+    }
+}
+
+impl<R: RowKey + Clone + Send + 'static> ReplicaState<R> for TableReplica<R> {
+    type Builder = TableReplicaBuilder<R>;
+
+    fn start_snapshot(epoch: u64, seq: u64) -> TableReplicaBuilder<R> {
+        TableReplicaBuilder(TableReplica {
+            epoch,
+            seq,
+            rows: BTreeMap::new(),
+        })
     }
 
     fn apply(&mut self, event: &Event<R>) {
@@ -225,8 +287,8 @@ impl<S> Drop for Replica<S> {
 }
 
 impl<S> Replica<S> {
-    /// Starts keeping `state` current from `subscriber`'s events and the snapshots `fetch`
-    /// returns (typically `RpcClient::snapshot`; a plain function in tests).
+    /// Starts keeping `state` current from `subscriber`'s events and the whole snapshots
+    /// `fetch` returns (typically `RpcClient::snapshot`; a plain function in tests).
     pub fn start<R, F, Fut, E>(
         subscriber: EventSubscriber<R>,
         fetch: F,
@@ -240,6 +302,32 @@ impl<S> Replica<S> {
         Fut: Future<Output = Result<Snapshot<R>, E>> + Send + 'static,
         E: fmt::Display + 'static,
     {
+        // A whole snapshot is a snapshot of one page.
+        let fetch_page = move |_: Option<SnapshotCursor>| {
+            let fetching = fetch();
+            async move { fetching.await.map(SnapshotPage::from) }
+        };
+        Self::start_paged(subscriber, fetch_page, state, config)
+    }
+
+    /// Starts keeping `state` current from `subscriber`'s events and snapshots fetched a
+    /// page at a time: `fetch_page(None)` opens a snapshot and returns its first page,
+    /// `fetch_page(Some(cursor))` the page at a previous page's `next` (typically
+    /// `RpcClient::snapshot_page`). A page at another `(epoch, seq)` than the first, or a
+    /// failed page, abandons the snapshot; the next attempt starts over.
+    pub fn start_paged<R, F, Fut, E>(
+        subscriber: EventSubscriber<R>,
+        fetch_page: F,
+        state: S,
+        config: ReplicaConfig,
+    ) -> Self
+    where
+        R: DeserializeOwned + Send + 'static,
+        S: ReplicaState<R>,
+        F: Fn(Option<SnapshotCursor>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<SnapshotPage<R>, E>> + Send + 'static,
+        E: fmt::Display + 'static,
+    {
         let state = Arc::new(Mutex::new(state));
         let (status_tx, status) = watch::channel(ReplicaStatus {
             epoch: 0,
@@ -250,7 +338,7 @@ impl<S> Replica<S> {
         });
         let task = tokio::spawn(run(
             subscriber,
-            fetch,
+            fetch_page,
             Arc::clone(&state),
             status_tx,
             config,
@@ -303,17 +391,51 @@ fn judge<R>(epoch: u64, seq: u64, notice: &Notice<R>) -> Verdict {
     }
 }
 
+/// Fetches every page of one snapshot and loads them into a new state, page by page; the
+/// state in use is not touched. Errors are returned as their message (only that crosses the
+/// caller's retry wait).
+async fn load_snapshot<R, S, F, Fut, E>(fetch_page: &F) -> Result<(u64, u64, S), String>
+where
+    R: Send + 'static,
+    S: ReplicaState<R>,
+    F: Fn(Option<SnapshotCursor>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<SnapshotPage<R>, E>> + Send + 'static,
+    E: fmt::Display + 'static,
+{
+    let first = fetch_page(None).await.map_err(|e| e.to_string())?;
+    let (epoch, seq, mut next) = (first.epoch, first.seq, first.next);
+    let mut builder = S::start_snapshot(epoch, seq);
+    builder.add_page(first.rows);
+    let mut pages = 1_u64;
+    while let Some(cursor) = next {
+        let page = fetch_page(Some(cursor)).await.map_err(|e| e.to_string())?;
+        if (page.epoch, page.seq) != (epoch, seq) {
+            return Err(format!(
+                "page {} of the snapshot is at epoch {} seq {}, its first page at epoch {epoch} seq {seq}",
+                pages + 1,
+                page.epoch,
+                page.seq
+            ));
+        }
+        next = page.next;
+        builder.add_page(page.rows);
+        pages += 1;
+    }
+    debug!("snapshot at epoch {epoch} seq {seq}: {pages} page(s) loaded");
+    Ok((epoch, seq, builder.finish()))
+}
+
 async fn run<R, S, F, Fut, E>(
     mut subscriber: EventSubscriber<R>,
-    fetch: F,
+    fetch_page: F,
     state: Arc<Mutex<S>>,
     status: watch::Sender<ReplicaStatus>,
     config: ReplicaConfig,
 ) where
     R: DeserializeOwned + Send + 'static,
     S: ReplicaState<R>,
-    F: Fn() -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<Snapshot<R>, E>> + Send + 'static,
+    F: Fn(Option<SnapshotCursor>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<SnapshotPage<R>, E>> + Send + 'static,
     E: fmt::Display + 'static,
 {
     if !subscriber.subscribed().await {
@@ -328,11 +450,12 @@ async fn run<R, S, F, Fut, E>(
             s.last_resync = Some(reason.clone());
         });
 
-        // Fetch, buffering whatever arrives meanwhile; retry until a snapshot comes.
+        // Fetch and load, buffering whatever arrives meanwhile; retry until a snapshot is
+        // loaded whole.
         let mut buffer: VecDeque<Notice<R>> = VecDeque::new();
-        let snapshot = loop {
+        let (epoch, mut seq, loaded) = loop {
             let fetched = {
-                let fetching = fetch();
+                let fetching = load_snapshot::<R, S, F, Fut, E>(&fetch_page);
                 tokio::pin!(fetching);
                 loop {
                     tokio::select! {
@@ -349,11 +472,9 @@ async fn run<R, S, F, Fut, E>(
                         },
                     }
                 }
-            }
-            // Only the message crosses the retry's await (the error need not be `Send`).
-            .map_err(|e| e.to_string());
+            };
             match fetched {
-                Ok(snapshot) => break snapshot,
+                Ok(loaded) => break loaded,
                 Err(e) => {
                     warn!("replica of {endpoint}: snapshot failed: {e}; retrying");
                     tokio::time::sleep(config.retry_delay).await;
@@ -361,8 +482,7 @@ async fn run<R, S, F, Fut, E>(
             }
         };
 
-        let (epoch, mut seq) = (snapshot.epoch, snapshot.seq);
-        lock(&state).reset(epoch, seq, snapshot.rows);
+        lock(&state).replace(loaded);
         let mut next_reason = None;
         for notice in buffer {
             // Buffered notices of another epoch are from before a restart the snapshot

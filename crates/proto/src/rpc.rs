@@ -27,7 +27,7 @@ use tracing::{debug, error, warn};
 use crate::transport::{PeerId, ServerLink, Transport, TransportError, ZmqTransport};
 use crate::wire::{
     ApiError, DecodeError, EncodeError, Key, Op, RawRow, Reply, Request, Response, RowValue,
-    Snapshot,
+    Snapshot, SnapshotCursor, SnapshotPage,
 };
 
 /// Where vnmgr serves RPC unless configured otherwise.
@@ -54,6 +54,12 @@ pub enum RpcError {
     },
     #[error(transparent)]
     Encode(#[from] EncodeError),
+    /// A page of a snapshot at another stream position than its first page.
+    #[error(
+        "vnmgr answered a snapshot page at epoch {} seq {}, the snapshot's first page was at epoch {} seq {}",
+        page.0, page.1, first.0, first.1
+    )]
+    InconsistentSnapshot { first: (u64, u64), page: (u64, u64) },
     /// A reply of the wrong kind for the request, e.g. `rows` to a `show`.
     #[error("vnmgr answered a {op} request with a {reply} reply")]
     UnexpectedReply {
@@ -363,6 +369,45 @@ impl RpcClient {
             }),
             other => Err(unexpected("snapshot", &other)),
         }
+    }
+
+    /// One page of a snapshot, its rows decoded as `R`: the first page of a new snapshot when
+    /// `cursor` is `None`, else the page at `cursor` (the previous page's `next`). Only this
+    /// page's JSON and rows are held, so a large model is fetched in bounded memory; loading
+    /// the pages somewhere is the caller's (see `Replica::start_paged`).
+    pub async fn snapshot_page<R: DeserializeOwned>(
+        &self,
+        cursor: Option<SnapshotCursor>,
+    ) -> Result<SnapshotPage<R>, RpcError> {
+        match self.call(Op::SnapshotPage { cursor }).await? {
+            Reply::SnapshotPage(page) => page.decode_rows().map_err(|error| RpcError::Decode {
+                endpoint: self.inner.endpoint.clone(),
+                error,
+            }),
+            other => Err(unexpected("snapshot_page", &other)),
+        }
+    }
+
+    /// The whole model fetched page by page ([`Self::snapshot_page`]) and collected: the
+    /// same rows as [`Self::snapshot`], for callers that want them all at once anyway.
+    /// Fails with [`RpcError::InconsistentSnapshot`] if a page is of another position than
+    /// the first (vnmgr never does that).
+    pub async fn snapshot_paged<R: DeserializeOwned>(&self) -> Result<Snapshot<R>, RpcError> {
+        let first = self.snapshot_page::<R>(None).await?;
+        let (epoch, seq, mut next) = (first.epoch, first.seq, first.next);
+        let mut rows = first.rows;
+        while let Some(cursor) = next {
+            let page = self.snapshot_page::<R>(Some(cursor)).await?;
+            if (page.epoch, page.seq) != (epoch, seq) {
+                return Err(RpcError::InconsistentSnapshot {
+                    first: (epoch, seq),
+                    page: (page.epoch, page.seq),
+                });
+            }
+            rows.extend(page.rows);
+            next = page.next;
+        }
+        Ok(Snapshot { epoch, seq, rows })
     }
 
     pub async fn create(&self, table: Table, row: RowValue) -> Result<RowValue, RpcError> {

@@ -127,8 +127,20 @@ pub enum Op {
         table: Table,
         fields: serde_json::Map<String, serde_json::Value>,
     },
-    /// The whole model and the event `seq` it reflects.
+    /// The whole model and the event `seq` it reflects, in one reply (tens of MiB for a large
+    /// model: [`Op::SnapshotPage`] is the bounded way).
     Snapshot,
+    /// One page of a snapshot, answered with [`Reply::SnapshotPage`]. Without a cursor, vnmgr
+    /// opens a snapshot of the model as it is now (keeping the read model's tables at that
+    /// `(epoch, seq)` under a token) and answers its first page; with one (the previous page's
+    /// `next`), the page after it, of the same snapshot. A cursor whose token vnmgr does not
+    /// hold (expired after being idle, dropped to make room for newer snapshots, or from
+    /// before a restart) is refused with [`ApiError::SNAPSHOT_EXPIRED`]: start again without
+    /// one.
+    SnapshotPage {
+        #[serde(default)]
+        cursor: Option<SnapshotCursor>,
+    },
     /// Liveness check; answered with [`Reply::Pong`].
     Ping,
     /// Runs one of vnmgr's services (the original's service routes, which do more than write
@@ -194,6 +206,7 @@ impl Op {
             Self::Relate { .. } => "relate",
             Self::Unrelate { .. } => "unrelate",
             Self::Snapshot => "snapshot",
+            Self::SnapshotPage { .. } => "snapshot_page",
             Self::Ping => "ping",
             Self::Call(_) => "call",
         }
@@ -220,6 +233,8 @@ pub enum Reply {
     /// Rows as vnmgr serialised them: decoded once, straight into the receiver's row type
     /// (a `serde_json::Value` per row first would cost several times the snapshot's size).
     Snapshot(Snapshot<RawRow>),
+    /// One page of a snapshot ([`Op::SnapshotPage`]), rows as vnmgr serialised them.
+    SnapshotPage(SnapshotPage<RawRow>),
     /// Answer to [`Op::Ping`].
     Pong,
     /// Answer to [`Op::Call`]: the row the call is about (the allocated, attached or
@@ -239,6 +254,7 @@ impl Reply {
             Self::Rows { .. } => "rows",
             Self::Deleted(_) => "deleted",
             Self::Snapshot(_) => "snapshot",
+            Self::SnapshotPage(_) => "snapshot_page",
             Self::Pong => "pong",
             Self::Called { .. } => "called",
         }
@@ -275,6 +291,20 @@ impl ApiError {
     pub const INTERNAL: u16 = 500;
     /// Code of "the database is unavailable": retry later, nothing was written.
     pub const UNAVAILABLE: u16 = 503;
+    /// Code of "no open snapshot has this token" ([`Op::SnapshotPage`]): start a new one.
+    pub const SNAPSHOT_EXPIRED: u16 = 410;
+
+    /// A snapshot page asked for with a token vnmgr does not hold (or no longer holds).
+    pub fn snapshot_expired(token: u64, why: &str) -> Self {
+        Self {
+            code: Self::SNAPSHOT_EXPIRED,
+            error: "SnapshotExpired".to_owned(),
+            message: format!(
+                "snapshot token {token} is unknown or expired ({why}); \
+                 ask for a snapshot page without a cursor to open a new snapshot"
+            ),
+        }
+    }
 
     /// The database cannot be reached; the request changed nothing.
     pub fn unavailable(message: impl Into<String>) -> Self {
@@ -336,18 +366,64 @@ pub struct Snapshot<R> {
 impl Snapshot<RawRow> {
     /// Converts the rows to a concrete row type (e.g. `model::AnyRecord`).
     pub fn decode_rows<R: DeserializeOwned>(self) -> Result<Snapshot<R>, DecodeError> {
-        let rows = self
-            .rows
-            .into_iter()
-            .map(|row| serde_json::from_str(row.get()))
-            .collect::<Result<Vec<R>, _>>()
-            .map_err(|e| DecodeError::malformed("snapshot row", &e))?;
         Ok(Snapshot {
             epoch: self.epoch,
             seq: self.seq,
-            rows,
+            rows: decode_raw_rows(self.rows)?,
         })
     }
+}
+
+/// Where the next page of a snapshot starts: after row `after` of `table`, in the order the
+/// pages walk (tables in [`Table::ALL`] order, each by id), of the snapshot `token` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotCursor {
+    pub token: u64,
+    pub table: Table,
+    pub after: Id,
+}
+
+/// One page of a snapshot: every page of one snapshot has the same `(epoch, seq)`, and the
+/// pages' rows together are the whole model at that position, each row once. `next` is
+/// `None` on the last page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotPage<R> {
+    pub epoch: u64,
+    pub seq: u64,
+    pub rows: Vec<R>,
+    pub next: Option<SnapshotCursor>,
+}
+
+impl<R> From<Snapshot<R>> for SnapshotPage<R> {
+    /// A whole snapshot as its only page.
+    fn from(s: Snapshot<R>) -> Self {
+        Self {
+            epoch: s.epoch,
+            seq: s.seq,
+            rows: s.rows,
+            next: None,
+        }
+    }
+}
+
+impl SnapshotPage<RawRow> {
+    /// Converts the page's rows to a concrete row type, page by page, so a reader never holds
+    /// more than one page of JSON and decoded rows besides what it keeps.
+    pub fn decode_rows<R: DeserializeOwned>(self) -> Result<SnapshotPage<R>, DecodeError> {
+        Ok(SnapshotPage {
+            epoch: self.epoch,
+            seq: self.seq,
+            rows: decode_raw_rows(self.rows)?,
+            next: self.next,
+        })
+    }
+}
+
+fn decode_raw_rows<R: DeserializeOwned>(rows: Vec<RawRow>) -> Result<Vec<R>, DecodeError> {
+    rows.into_iter()
+        .map(|row| serde_json::from_str(row.get()))
+        .collect::<Result<Vec<R>, _>>()
+        .map_err(|e| DecodeError::malformed("snapshot row", &e))
 }
 
 /// What happened to a row.
@@ -658,6 +734,14 @@ mod tests {
                 fields: serde_json::Map::new(),
             },
             Op::Snapshot,
+            Op::SnapshotPage { cursor: None },
+            Op::SnapshotPage {
+                cursor: Some(SnapshotCursor {
+                    token: u64::MAX,
+                    table: Table::IpLeases,
+                    after: -1,
+                }),
+            },
             Op::Ping,
             Op::Call(ServiceCall::AllocateLease {
                 lease_policy: Key::Uuid(
@@ -802,5 +886,67 @@ mod tests {
             rows: vec![RawRow::from_value(&serde_json::json!({"id": 4})).unwrap()],
         };
         assert_eq!(snap.decode_rows::<Row>().unwrap().rows, vec![Row { id: 4 }]);
+    }
+
+    #[test]
+    fn snapshot_pages_round_trip_and_name_their_cursor() {
+        let page = SnapshotPage {
+            epoch: 5,
+            seq: 9,
+            rows: vec![RawRow::from_value(&serde_json::json!({"id": 4})).unwrap()],
+            next: Some(SnapshotCursor {
+                token: 77,
+                table: Table::Networks,
+                after: 4,
+            }),
+        };
+        let resp = Response {
+            id: 3,
+            result: Ok(Reply::SnapshotPage(page.clone())),
+        };
+        let frame = resp.encode().unwrap();
+        assert_eq!(
+            std::str::from_utf8(&frame).unwrap(),
+            r#"{"proto":1,"id":3,"result":{"Ok":{"snapshot_page":{"epoch":5,"seq":9,"rows":[{"id":4}],"next":{"token":77,"table":"networks","after":4}}}}}"#
+        );
+        assert_eq!(Response::decode(&frame).unwrap(), resp);
+        #[derive(Debug, PartialEq, Deserialize)]
+        struct Row {
+            id: i64,
+        }
+        let decoded = page.decode_rows::<Row>().unwrap();
+        assert_eq!(decoded.rows, vec![Row { id: 4 }]);
+        assert_eq!(decoded.next.map(|c| c.token), Some(77));
+
+        // The last page has no cursor; a first request may leave the cursor out.
+        let last = Response {
+            id: 4,
+            result: Ok(Reply::SnapshotPage(SnapshotPage {
+                epoch: 5,
+                seq: 9,
+                rows: vec![],
+                next: None,
+            })),
+        };
+        assert_eq!(Response::decode(&last.encode().unwrap()).unwrap(), last);
+        let first = Request::decode(br#"{"proto":1,"id":1,"op":{"snapshot_page":{}}}"#).unwrap();
+        assert_eq!(first.op, Op::SnapshotPage { cursor: None });
+
+        // Hostile cursors are typed errors: an unknown table, a token that is not a u64.
+        for frame in [
+            &br#"{"proto":1,"id":1,"op":{"snapshot_page":{"cursor":{"token":1,"table":"nope","after":1}}}}"#[..],
+            br#"{"proto":1,"id":1,"op":{"snapshot_page":{"cursor":{"token":-1,"table":"networks","after":1}}}}"#,
+            br#"{"proto":1,"id":1,"op":{"snapshot_page":{"cursor":{"token":1}}}}"#,
+        ] {
+            assert!(matches!(
+                Request::decode(frame),
+                Err(DecodeError::Malformed { .. })
+            ));
+        }
+
+        let expired = ApiError::snapshot_expired(77, "idle for 30 s");
+        assert_eq!(expired.code, ApiError::SNAPSHOT_EXPIRED);
+        assert!(expired.message.contains("token 77"), "{expired}");
+        assert!(expired.message.contains("without a cursor"), "{expired}");
     }
 }

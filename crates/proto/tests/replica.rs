@@ -16,7 +16,7 @@ use model::Table;
 use proto::{
     ApiError, Change, ChangeOp, Event, EventPublisher, EventSequencer, EventSubscriber, Op,
     Replica, ReplicaConfig, ReplicaStatus, Reply, ResyncReason, RowKey, RpcClient, RpcServer,
-    Snapshot, TableReplica,
+    Snapshot, SnapshotCursor, SnapshotPage, TableReplica,
 };
 use serde_json::{Value, json};
 use tokio::sync::{Mutex, watch};
@@ -47,6 +47,14 @@ struct Log {
     events: Vec<Event<Value>>,
     scripts: VecDeque<SnapshotScript>,
     names: u64,
+    /// Paged snapshots opened: token → (epoch, seq, rows), as vnmgr keeps them.
+    paged: BTreeMap<u64, (u64, u64, Vec<Value>)>,
+    /// Rows per page of a paged snapshot.
+    page_rows: usize,
+    /// Events committed and published before each page after the first.
+    between_pages: usize,
+    /// Rows served in pages, in all.
+    rows_served: usize,
 }
 
 impl Log {
@@ -93,6 +101,8 @@ struct FakeVnmgr {
     publisher: EventPublisher,
     rpc_endpoint: String,
     heartbeats_on: Arc<AtomicBool>,
+    /// While `false`, pages after the first wait: a snapshot stays half loaded.
+    pages_flow: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -113,7 +123,12 @@ impl FakeVnmgr {
             events: Vec::new(),
             scripts: scripts.into(),
             names: 100,
+            paged: BTreeMap::new(),
+            page_rows: 2,
+            between_pages: 0,
+            rows_served: 0,
         }));
+        let (pages_flow, pages_gate) = watch::channel(true);
         let publisher = EventPublisher::bind(ANY_PORT).await.unwrap();
         let server = RpcServer::bind(ANY_PORT).await.unwrap();
         let rpc_endpoint = server.endpoint().to_owned();
@@ -121,8 +136,11 @@ impl FakeVnmgr {
 
         let (l, p) = (Arc::clone(&log), publisher.clone());
         let serve = tokio::spawn(server.serve(move |op| {
-            let (log, publisher) = (Arc::clone(&l), p.clone());
+            let (log, publisher, gate) = (Arc::clone(&l), p.clone(), pages_gate.clone());
             async move {
+                if let Op::SnapshotPage { cursor } = op {
+                    return serve_page(&log, &publisher, gate, cursor).await;
+                }
                 if !matches!(op, Op::Snapshot) {
                     return Err(ApiError::internal("only snapshots here"));
                 }
@@ -190,8 +208,31 @@ impl FakeVnmgr {
             publisher,
             rpc_endpoint,
             heartbeats_on,
+            pages_flow,
             tasks: vec![serve, beat],
         }
+    }
+
+    /// A replica fetching snapshots a page at a time.
+    async fn paged_replica(&self) -> Replica<TableReplica<Value>> {
+        let subscriber = EventSubscriber::<Value>::connect(self.publisher.endpoint())
+            .await
+            .unwrap();
+        let client = RpcClient::new(&self.rpc_endpoint, Duration::from_secs(2));
+        let config = ReplicaConfig {
+            heartbeat_timeout: HEARTBEAT_TIMEOUT,
+            retry_delay: Duration::from_millis(100),
+            ..ReplicaConfig::default()
+        };
+        Replica::start_paged(
+            subscriber,
+            move |cursor| {
+                let client = client.clone();
+                async move { client.snapshot_page::<Value>(cursor).await }
+            },
+            TableReplica::default(),
+            config,
+        )
     }
 
     /// Commits one change and publishes it, or loses it (as a PUB would for a slow peer).
@@ -266,6 +307,66 @@ impl FakeVnmgr {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
+}
+
+/// One page of a paged snapshot, as vnmgr serves it: the first opens a snapshot of the rows
+/// as they are now; the others cut the kept rows after the cursor's id (all rows are
+/// networks), after committing and publishing `between_pages` events.
+async fn serve_page(
+    log: &Mutex<Log>,
+    publisher: &EventPublisher,
+    mut gate: watch::Receiver<bool>,
+    cursor: Option<SnapshotCursor>,
+) -> Result<Reply, ApiError> {
+    let (token, after) = match cursor {
+        None => {
+            let mut log = log.lock().await;
+            let token = u64::try_from(log.paged.len()).unwrap() + 1;
+            let kept = (
+                log.sequencer.epoch(),
+                log.sequencer.seq(),
+                log.current_rows(),
+            );
+            log.paged.insert(token, kept);
+            (token, None)
+        }
+        Some(c) => {
+            gate.wait_for(|open| *open).await.unwrap();
+            let mut log = log.lock().await;
+            for _ in 0..log.between_pages {
+                let e = log.next_event();
+                publisher.publish(&e).await.unwrap();
+            }
+            (c.token, Some(c.after))
+        }
+    };
+    let mut log = log.lock().await;
+    let page_rows = log.page_rows;
+    let Some((epoch, seq, rows)) = log.paged.get(&token) else {
+        return Err(ApiError::snapshot_expired(token, "never opened"));
+    };
+    let id_of = |r: &Value| r["row"]["id"].as_i64().unwrap();
+    let rest: Vec<&Value> = rows
+        .iter()
+        .filter(|r| after.is_none_or(|a| id_of(r) > a))
+        .collect();
+    let page: Vec<&Value> = rest.iter().take(page_rows).copied().collect();
+    let next = (rest.len() > page_rows).then(|| SnapshotCursor {
+        token,
+        table: Table::Networks,
+        after: id_of(page[page.len() - 1]),
+    });
+    let page = SnapshotPage {
+        epoch: *epoch,
+        seq: *seq,
+        rows: page
+            .into_iter()
+            .map(|r| proto::RawRow::from_value(r).unwrap())
+            .collect(),
+        next,
+    };
+    log.rows_served += page.rows.len();
+    Ok(Reply::SnapshotPage(page))
 }
 
 async fn wait_for(
@@ -380,4 +481,81 @@ async fn missing_heartbeats_cause_a_resnapshot() {
     tokio::time::sleep(HEARTBEAT_TIMEOUT * 2).await;
     let after = vnmgr.assert_converges(&replica).await.snapshots;
     assert_eq!(before, after, "no resnapshot while heartbeats flow");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paged_snapshot_taken_while_events_flow_ends_consistent() {
+    let vnmgr = FakeVnmgr::start(vec![]).await;
+    for _ in 0..12 {
+        vnmgr.commit(true).await;
+    }
+    let rows_at_snapshot = vnmgr.log.lock().await.current_rows().len();
+    assert!(rows_at_snapshot >= 3, "several pages");
+    {
+        let mut log = vnmgr.log.lock().await;
+        log.page_rows = 1;
+        log.between_pages = 2;
+    }
+    let replica = vnmgr.paged_replica().await;
+    let status = vnmgr.assert_converges(&replica).await;
+    assert_eq!(status.snapshots, 1, "{status:?}");
+    // Events were committed between every two pages, and applied after the snapshot.
+    let pages = rows_at_snapshot;
+    assert_eq!(status.seq, 12 + 2 * (pages as u64 - 1));
+    // Each row was fetched once: no page asked twice.
+    assert_eq!(vnmgr.log.lock().await.rows_served, rows_at_snapshot);
+
+    vnmgr.log.lock().await.between_pages = 0;
+    for _ in 0..5 {
+        vnmgr.commit(true).await;
+    }
+    let status = vnmgr.assert_converges(&replica).await;
+    assert_eq!(status.snapshots, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_half_loaded_snapshot_is_never_visible() {
+    let vnmgr = FakeVnmgr::start(vec![]).await;
+    for _ in 0..6 {
+        vnmgr.commit(true).await;
+    }
+
+    // The first snapshot, stuck after its first page: nothing is visible yet.
+    vnmgr.pages_flow.send_replace(false);
+    let replica = vnmgr.paged_replica().await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(
+        vnmgr.log.lock().await.rows_served > 0,
+        "the first page was served"
+    );
+    assert_eq!(replica.status().borrow().snapshots, 0);
+    assert!(replica.state().is_empty(), "half a snapshot is visible");
+    vnmgr.pages_flow.send_replace(true);
+    vnmgr.assert_converges(&replica).await;
+    let before: Vec<Value> = replica.state().iter().map(|(_, r)| r.clone()).collect();
+    let seq_before = replica.state().seq;
+
+    // A resnapshot (after a lost event), stuck half way: the old model stays whole.
+    vnmgr.pages_flow.send_replace(false);
+    let served = vnmgr.log.lock().await.rows_served;
+    vnmgr.commit(false).await;
+    vnmgr.commit(true).await;
+    wait_for(replica.status(), |s| !s.synced).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(400);
+    while tokio::time::Instant::now() < deadline {
+        {
+            let state = replica.state();
+            let held: Vec<Value> = state.iter().map(|(_, r)| r.clone()).collect();
+            assert_eq!(held, before, "the state changed while the snapshot loads");
+            assert_eq!(state.seq, seq_before);
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        vnmgr.log.lock().await.rows_served > served,
+        "a page was served"
+    );
+    vnmgr.pages_flow.send_replace(true);
+    let status = vnmgr.assert_converges(&replica).await;
+    assert_eq!(status.snapshots, 2);
 }
