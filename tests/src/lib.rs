@@ -38,7 +38,7 @@ pub use datacenter::{
 pub use error::{Error, Result};
 pub use layout::{HostSpec, Layout, Underlay, VmSpec};
 pub use ovs::Tools;
-pub use ping::{PingStats, PingStream};
+pub use ping::{PingStats, PingStream, Prober};
 pub use process::Process;
 
 /// Programs the harness runs besides Open vSwitch.

@@ -64,24 +64,32 @@ pub fn run_in<T: Send + 'static>(
     name: &str,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T> {
+    match spawn_in(name, work)?.join() {
+        Ok(result) => result,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+/// Starts `work` on a new thread that has entered namespace `name`; joining it gives
+/// `work`'s result, or the error entering the namespace.
+pub fn spawn_in<T: Send + 'static>(
+    name: &str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<thread::JoinHandle<Result<T>>> {
     let path = PathBuf::from(NETNS_DIR).join(name);
     let file = File::open(&path).map_err(|source| Error::Io {
         path: path.clone(),
         source,
     })?;
-    let handle = thread::spawn(move || {
+    Ok(thread::spawn(move || {
         rustix::thread::move_into_link_name_space(
             std::os::fd::AsFd::as_fd(&file),
             Some(rustix::thread::LinkNameSpaceType::Network),
         )
-        .map(|()| work())
-    });
-    match handle.join() {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(errno)) => Err(Error::Io {
+        .map_err(|errno| Error::Io {
             path,
             source: errno.into(),
-        }),
-        Err(panic) => std::panic::resume_unwind(panic),
-    }
+        })?;
+        Ok(work())
+    }))
 }

@@ -190,3 +190,112 @@ mod tests {
         );
     }
 }
+
+/// Echo requests from inside a namespace at a steady rate, whether or not replies come, with
+/// the arrival time of every reply. (`ping -i` slows to one request per 10 ms while no
+/// replies arrive, which would blur a measurement of when the first reply comes.)
+#[derive(Debug)]
+pub struct Prober {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<Result<std::io::Result<Vec<u128>>>>,
+}
+
+impl Prober {
+    /// Starts sending to `ip` from `netns` every `interval`, on its own thread.
+    pub fn start(netns: &str, ip: Ipv4Addr, interval: Duration) -> Result<Prober> {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = std::sync::Arc::clone(&stop);
+        let thread = crate::netns::spawn_in(netns, move || probe(ip, interval, &flag))?;
+        Ok(Prober { stop, thread })
+    }
+
+    /// Stops, and returns when each reply arrived (nanoseconds since the Unix epoch), in order.
+    pub fn stop(self) -> Result<Vec<u128>> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        match self.thread.join() {
+            Ok(Ok(Ok(replies))) => Ok(replies),
+            Ok(Ok(Err(source))) => Err(Error::Io {
+                path: "raw ICMP socket".into(),
+                source,
+            }),
+            Ok(Err(e)) => Err(e),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+fn unix_ns() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}
+
+/// The Internet checksum (RFC 1071).
+fn checksum(bytes: &[u8]) -> u16 {
+    let mut sum: u32 = bytes
+        .chunks(2)
+        .map(|c| {
+            let hi = c.first().copied().unwrap_or(0);
+            let lo = c.get(1).copied().unwrap_or(0);
+            u32::from(u16::from_be_bytes([hi, lo]))
+        })
+        .sum();
+    while sum >> 16 != 0 {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !u16::try_from(sum).unwrap_or(u16::MAX)
+}
+
+fn probe(
+    ip: Ipv4Addr,
+    interval: Duration,
+    stop: &std::sync::atomic::AtomicBool,
+) -> std::io::Result<Vec<u128>> {
+    use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+    use std::io::Read;
+    use std::time::Instant;
+
+    let mut socket = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::ICMPV4))?;
+    let target = SockAddr::from(std::net::SocketAddrV4::new(ip, 0));
+    // Our echo id: replies to anyone else's pings on this namespace are not ours.
+    let id = u16::try_from(std::process::id() & 0xffff).unwrap_or(0) ^ 0x5a5a;
+    let mut replies = Vec::new();
+    let mut seq: u16 = 0;
+    let mut next = Instant::now();
+    let mut buf = [0u8; 1500];
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        let now = Instant::now();
+        if now >= next {
+            let mut packet = [0u8; 64];
+            packet[0] = 8; // echo request
+            packet[4..6].copy_from_slice(&id.to_be_bytes());
+            packet[6..8].copy_from_slice(&seq.to_be_bytes());
+            let sum = checksum(&packet);
+            packet[2..4].copy_from_slice(&sum.to_be_bytes());
+            socket.send_to(&packet, &target)?;
+            seq = seq.wrapping_add(1);
+            next += interval;
+            continue;
+        }
+        socket.set_read_timeout(Some((next - now).max(Duration::from_micros(50))))?;
+        match socket.read(&mut buf) {
+            Ok(n) => {
+                // An IPv4 header, then the ICMP message.
+                let ihl = usize::from(buf.first().copied().unwrap_or(0) & 0x0f) * 4;
+                let Some(icmp) = buf.get(ihl..n) else {
+                    continue;
+                };
+                if icmp.first() == Some(&0) && icmp.get(4..6) == Some(&id.to_be_bytes()[..]) {
+                    replies.push(unix_ns());
+                }
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(replies)
+}

@@ -416,6 +416,12 @@ impl SwitchHandle {
         } else {
             report.bytes += self.apply_plain(&conn, &ops).await?;
         }
+        // Open vSwitch revalidates its datapath flows (the megaflow cache) only when its main
+        // loop next wakes after a flow table change, which may be the next packet a few
+        // milliseconds later, until then still handled by the cached flows of the old table.
+        // A barrier sent once the commit is answered wakes it at once; its answer also says
+        // that revalidation has started.
+        self.barrier().await?;
         report.elapsed = started.elapsed();
         debug!(dpid = %Dpid(self.dpid()), ?report, "applied");
         Ok(report)
