@@ -415,6 +415,9 @@ fn latency(tools: &integration::Tools, bins: &Bins, large: bool, trials: usize) 
         {
             std::thread::sleep(Duration::from_millis(5));
         }
+        // Each trial starts on a quiet system: the deletion's aftermath (the active-state
+        // report 50 ms later and every vna's handling of it) is over.
+        std::thread::sleep(Duration::from_millis(400));
     }
     println!(
         "  {}",

@@ -256,6 +256,9 @@ fn probe(
     use std::time::Instant;
 
     let mut socket = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::ICMPV4))?;
+    // Non-blocking, polled every 200 µs: a receive timeout would be rounded up to the kernel's
+    // tick (4 ms or more) and hold back the next request.
+    socket.set_nonblocking(true)?;
     let target = SockAddr::from(std::net::SocketAddrV4::new(ip, 0));
     // Our echo id: replies to anyone else's pings on this namespace are not ours.
     let id = u16::try_from(std::process::id() & 0xffff).unwrap_or(0) ^ 0x5a5a;
@@ -264,6 +267,22 @@ fn probe(
     let mut next = Instant::now();
     let mut buf = [0u8; 1500];
     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        loop {
+            match socket.read(&mut buf) {
+                Ok(n) => {
+                    // An IPv4 header, then the ICMP message.
+                    let ihl = usize::from(buf.first().copied().unwrap_or(0) & 0x0f) * 4;
+                    let Some(icmp) = buf.get(ihl..n) else {
+                        continue;
+                    };
+                    if icmp.first() == Some(&0) && icmp.get(4..6) == Some(&id.to_be_bytes()[..]) {
+                        replies.push(unix_ns());
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => return Err(e),
+            }
+        }
         let now = Instant::now();
         if now >= next {
             let mut packet = [0u8; 64];
@@ -275,26 +294,8 @@ fn probe(
             socket.send_to(&packet, &target)?;
             seq = seq.wrapping_add(1);
             next += interval;
-            continue;
-        }
-        socket.set_read_timeout(Some((next - now).max(Duration::from_micros(50))))?;
-        match socket.read(&mut buf) {
-            Ok(n) => {
-                // An IPv4 header, then the ICMP message.
-                let ihl = usize::from(buf.first().copied().unwrap_or(0) & 0x0f) * 4;
-                let Some(icmp) = buf.get(ihl..n) else {
-                    continue;
-                };
-                if icmp.first() == Some(&0) && icmp.get(4..6) == Some(&id.to_be_bytes()[..]) {
-                    replies.push(unix_ns());
-                }
-            }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) => {}
-            Err(e) => return Err(e),
+        } else {
+            std::thread::sleep((next - now).min(Duration::from_micros(200)));
         }
     }
     Ok(replies)
