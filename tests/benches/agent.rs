@@ -359,6 +359,7 @@ fn latency(tools: &integration::Tools, bins: &Bins, large: bool, trials: usize) 
     let mut vnctl_ms = Vec::new();
     let mut vna_ms = Vec::new();
     let mut ack_to_reply = Vec::new();
+    let mut compute_ms = Vec::new();
     for k in 0..trials {
         // Echo requests every millisecond, whether or not replies come (`ping -i` would slow
         // to one per 10 ms while unanswered).
@@ -400,6 +401,9 @@ fn latency(tools: &integration::Tools, bins: &Bins, large: bool, trials: usize) 
             if let Some(us) = field(line, "total_us") {
                 vna_ms.push(us / 1e3);
             }
+            if let Some(us) = field(line, "compute_us") {
+                compute_ms.push(us / 1e3);
+            }
         }
         if let Some(t) = reply {
             to_reply.push((t - t0) as f64 / 1e6);
@@ -430,6 +434,10 @@ fn latency(tools: &integration::Tools, bins: &Bins, large: bool, trials: usize) 
     println!(
         "    of which: {}",
         summary("vna's reconcile (plan, diff, bundle)", vna_ms)
+    );
+    println!(
+        "      of which: {}",
+        summary("updating the plan (Planner::update)", compute_ms)
     );
     println!(
         "  {}",

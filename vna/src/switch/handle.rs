@@ -417,11 +417,15 @@ impl SwitchHandle {
             report.bytes += self.apply_plain(&conn, &ops).await?;
         }
         // Open vSwitch revalidates its datapath flows (the megaflow cache) only when its main
-        // loop next wakes after a flow table change, which may be the next packet a few
-        // milliseconds later, until then still handled by the cached flows of the old table.
-        // A barrier sent once the commit is answered wakes it at once; its answer also says
-        // that revalidation has started.
-        self.barrier().await?;
+        // loop next wakes after a flow table change: with sparse traffic, the next packet
+        // wakes it and is still handled by a cached flow of the old table (dropped, say), so a
+        // VM's first packet after its flows arrived could be lost. A message sent once the
+        // commit is answered wakes the loop at once. Its answer is not waited for (the flows
+        // are in; it comes back as an unsolicited reply).
+        let nudge = conn.alloc_xids(1);
+        conn.send(&Message::new(nudge, MessageBody::BarrierRequest))
+            .await
+            .map_err(|Closed| self.disconnected("a barrier after applying flows"))?;
         report.elapsed = started.elapsed();
         debug!(dpid = %Dpid(self.dpid()), ?report, "applied");
         Ok(report)
