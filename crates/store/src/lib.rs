@@ -31,7 +31,9 @@
 //! **The two databases.** SQLite runs write transactions with `BEGIN IMMEDIATE` so concurrent
 //! writers queue instead of failing; a file database uses the WAL journal with
 //! `synchronous=NORMAL` unless its URL says `synchronous=full` (a commit then survives a crash
-//! of the process but not necessarily a power loss; see `sqlite_synchronous`); an in-memory database uses a single connection (each
+//! of the process but not necessarily a power loss; see `sqlite_synchronous`), its WAL
+//! checkpointed every second in the background rather than inside a commit
+//! ([`CHECKPOINT_INTERVAL`]); an in-memory database uses a single connection (each
 //! connection would otherwise see its own empty database). MySQL/MariaDB runs at its default
 //! isolation level (REPEATABLE READ) with InnoDB tables in `utf8mb4_bin`, so text compares
 //! the same as in SQLite.
@@ -105,6 +107,42 @@ enum Pool {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: Pool,
+    /// SQLite files: the task that checkpoints the WAL, stopped with the last clone.
+    _checkpointer: Option<std::sync::Arc<Checkpointer>>,
+}
+
+/// How often a file SQLite database's WAL is checkpointed, off the write path.
+pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Checkpoints an SQLite database's WAL in the background (`PASSIVE`: it never waits for,
+/// nor holds up, a writer). SQLite would otherwise checkpoint inside whichever commit crosses
+/// 1,000 WAL pages, copying pages back and syncing the database file on the write path: a
+/// write that happened to be that one took many milliseconds longer than the others.
+#[derive(Debug)]
+struct Checkpointer(tokio::task::JoinHandle<()>);
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl Checkpointer {
+    fn start(pool: SqlitePool) -> Checkpointer {
+        Checkpointer(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(CHECKPOINT_INTERVAL);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                tick.tick().await;
+                if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                    .execute(&pool)
+                    .await
+                {
+                    tracing::debug!("WAL checkpoint failed (tried again in a second): {e}");
+                }
+            }
+        }))
+    }
 }
 
 impl Store {
@@ -115,6 +153,7 @@ impl Store {
 
     /// Opens the database at `url`, migrates and checks it.
     pub async fn open_with(url: &str, options: StoreOptions) -> Result<Self, StoreError> {
+        let mut checkpointer = None;
         let pool = if url.starts_with("sqlite:") {
             let (url, synchronous) = sqlite_synchronous(url)?;
             let url = url.as_str();
@@ -140,10 +179,15 @@ impl Store {
                     .connect_with(
                         connect
                             .journal_mode(SqliteJournalMode::Wal)
-                            .synchronous(synchronous),
+                            .synchronous(synchronous)
+                            // Checkpoints are the Checkpointer's, not the commits'.
+                            .pragma("wal_autocheckpoint", "0"),
                     )
                     .await?
             };
+            if !in_memory {
+                checkpointer = Some(std::sync::Arc::new(Checkpointer::start(pool.clone())));
+            }
             Pool::Sqlite(pool)
         } else if url.starts_with("mysql:") || url.starts_with("mariadb:") {
             let url = url.replacen("mariadb:", "mysql:", 1);
@@ -158,7 +202,10 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_owned()));
         };
-        let store = Self { pool };
+        let store = Self {
+            pool,
+            _checkpointer: checkpointer,
+        };
         migrate::run(&store).await?;
         store.check_schema().await?;
         Ok(store)
