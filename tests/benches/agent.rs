@@ -133,95 +133,6 @@ fn summary(what: &str, mut ms: Vec<f64>) -> String {
     )
 }
 
-fn rss_kib(pid: u32) -> (u64, u64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let get = |k: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(k))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (get("VmHWM:"), get("VmRSS:"))
-}
-
-/// A dataset of `networks` virtual networks and `interfaces` VM interfaces over `datapaths`
-/// datapaths (dp-1..3 and made-up ones whose switches do not exist), each network on ten
-/// datapaths (dp-1 among them for every tenth), as a vnctl batch file.
-fn large_dataset(networks: usize, interfaces: usize, datapaths: usize) -> String {
-    let mut b = String::new();
-    let dp = |i: usize| {
-        if i < 3 {
-            format!("dp-{}", i + 1)
-        } else {
-            format!("dp-b{i}")
-        }
-    };
-    let host_if = |i: usize| {
-        if i < 3 {
-            format!("if-dp{}eth0", i + 1)
-        } else {
-            format!("if-b{i}eth0")
-        }
-    };
-    for i in 3..datapaths {
-        let (nw, ip) = if i % 2 == 0 {
-            ("nw-public1", format!("192.0.2.{}", 10 + i / 2))
-        } else {
-            ("nw-public2", format!("198.51.100.{}", 10 + i / 2))
-        };
-        writeln!(
-            b,
-            "datapaths add --uuid {} --display-name {} --dpid 0x{:016x} --node-id vnab{i}",
-            dp(i),
-            dp(i),
-            0x1_0000 + i
-        )
-        .unwrap();
-        writeln!(
-            b,
-            "interfaces add --uuid {} --mode host --owner-datapath-uuid {} --mac-address 02:fd:00:00:{:02x}:{:02x} --network-uuid {nw} --ipv4-address {ip} --port-name eth0",
-            host_if(i), dp(i), i / 256, i % 256
-        )
-        .unwrap();
-    }
-    for n in 0..networks {
-        writeln!(
-            b,
-            "networks add --uuid nw-b{n} --ipv4-network 10.{}.{}.0 --ipv4-prefix 24 --network-mode virtual",
-            200 + n / 250,
-            n % 250
-        )
-        .unwrap();
-    }
-    let per_network = interfaces / networks;
-    for k in 0..interfaces {
-        let n = k % networks;
-        let j = k / networks;
-        let d = (n + j * 11) % datapaths;
-        writeln!(
-            b,
-            "interfaces add --uuid if-b{k} --mode vif --owner-datapath-uuid {} --mac-address 06:00:00:{:02x}:{:02x}:{:02x} --network-uuid nw-b{n} --ipv4-address 10.{}.{}.{} --port-name p{k}",
-            dp(d), k >> 16, (k >> 8) & 0xff, k & 0xff, 200 + n / 250, n % 250, 10 + j
-        )
-        .unwrap();
-    }
-    for n in 0..networks {
-        for j in 0..per_network.max(1) {
-            let d = (n + j * 11) % datapaths;
-            let m = n * per_network + j;
-            writeln!(
-                b,
-                "datapaths networks add {} nw-b{n} --interface-uuid {} --mac-address 0a:00:00:{:02x}:{:02x}:{:02x}",
-                dp(d), host_if(d), m >> 16, (m >> 8) & 0xff, m & 0xff
-            )
-            .unwrap();
-        }
-    }
-    b
-}
-
 /// Networks spanning dp-1, dp-2 and dp-3 only (for many flows on each real switch).
 fn wide_dataset(networks: usize) -> String {
     let mut b = String::new();
@@ -322,11 +233,16 @@ fn latency(tools: &integration::Tools, bins: &Bins, large: bool, trials: usize) 
     println!("latency, {label}:");
     let (mut dc, stack) = base_stack(tools, bins);
     if large {
-        load_text(&dc, &stack, "large", &large_dataset(1000, 10_000, 100));
+        load_text(
+            &dc,
+            &stack,
+            "large",
+            &testkit::datasets::large(1000, 10_000, 100).concat(),
+        );
     }
     wait_quiet(&mut dc, "vna-host1", Duration::from_secs(2));
     let vna_pid = dc.process("vna-host1").unwrap().pid();
-    let (hwm, rss) = rss_kib(vna_pid);
+    let (hwm, rss) = testkit::proc::rss_kib(vna_pid);
     println!(
         "  vna on host1: peak RSS {:.1} MiB, RSS now {:.1} MiB",
         hwm as f64 / 1024.0,
@@ -453,7 +369,7 @@ fn latency(tools: &integration::Tools, bins: &Bins, large: bool, trials: usize) 
             ack_to_reply
         )
     );
-    let (hwm, rss) = rss_kib(vna_pid);
+    let (hwm, rss) = testkit::proc::rss_kib(vna_pid);
     println!(
         "  vna on host1 after the trials: peak RSS {:.1} MiB, RSS {:.1} MiB",
         hwm as f64 / 1024.0,

@@ -40,22 +40,8 @@ fn scale(n: usize) -> usize {
     ((n as f64 * factor) as usize).max(10)
 }
 
-/// (VmHWM, VmRSS) in KiB.
-fn rss_kib(pid: u32) -> (u64, u64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let get = |k: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(k))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (get("VmHWM:"), get("VmRSS:"))
-}
-
 fn report(what: &str, pid: u32) {
-    let (hwm, rss) = rss_kib(pid);
+    let (hwm, rss) = testkit::proc::rss_kib(pid);
     println!(
         "  {what:<44} VmHWM {:>6.1} MiB  VmRSS {:>6.1} MiB",
         hwm as f64 / 1024.0,
@@ -119,11 +105,11 @@ impl Vna {
 
     /// Waits until the RSS has not changed for `quiet`.
     fn settle(&self, quiet: Duration) {
-        let mut last = rss_kib(self.pid()).1;
+        let mut last = testkit::proc::rss_kib(self.pid()).1;
         let mut since = Instant::now();
         while since.elapsed() < quiet {
             std::thread::sleep(Duration::from_millis(100));
-            let now = rss_kib(self.pid()).1;
+            let now = testkit::proc::rss_kib(self.pid()).1;
             if now != last {
                 last = now;
                 since = Instant::now();

@@ -2,7 +2,7 @@
 //! budget), without namespaces or Open vSwitch: vnmgr (SQLite in a temporary directory) and
 //! vnapi in this process on 127.0.0.1, the small topology (`tests/datasets/base.vnctl` and
 //! `simple_nw.vnctl`) and then, on a fresh stack, the same with 1,000 networks, 10,000
-//! interfaces and 100 datapaths (the shape of `large_dataset` in `tests/benches/agent.rs`).
+//! interfaces and 100 datapaths (`testkit::datasets::large`).
 //! 50 trials each (`BENCH_TRIALS` changes it) of the composite `POST /api/1.0/interfaces`:
 //!
 //! * **a** the built `vnctl` binary running `interfaces add` (process start to exit);
@@ -27,7 +27,6 @@
     clippy::cast_sign_loss
 )]
 
-use std::fmt::Write as _;
 use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -176,81 +175,6 @@ impl Stack {
     }
 }
 
-/// `large_dataset` of `tests/benches/agent.rs`, in three phases whose commands do not depend
-/// on each other (datapaths and networks; interfaces; datapath networks).
-fn large_dataset(networks: usize, interfaces: usize, datapaths: usize) -> [String; 3] {
-    let mut phases = [String::new(), String::new(), String::new()];
-    let dp = |i: usize| {
-        if i < 3 {
-            format!("dp-{}", i + 1)
-        } else {
-            format!("dp-b{i}")
-        }
-    };
-    let host_if = |i: usize| {
-        if i < 3 {
-            format!("if-dp{}eth0", i + 1)
-        } else {
-            format!("if-b{i}eth0")
-        }
-    };
-    for i in 3..datapaths {
-        let (nw, ip) = if i % 2 == 0 {
-            ("nw-public1", format!("192.0.2.{}", 10 + i / 2))
-        } else {
-            ("nw-public2", format!("198.51.100.{}", 10 + i / 2))
-        };
-        writeln!(
-            phases[0],
-            "datapaths add --uuid {} --display-name {} --dpid 0x{:016x} --node-id vnab{i}",
-            dp(i),
-            dp(i),
-            0x1_0000 + i
-        )
-        .unwrap();
-        writeln!(
-            phases[1],
-            "interfaces add --uuid {} --mode host --owner-datapath-uuid {} --mac-address 02:fd:00:00:{:02x}:{:02x} --network-uuid {nw} --ipv4-address {ip} --port-name eth0",
-            host_if(i), dp(i), i / 256, i % 256
-        )
-        .unwrap();
-    }
-    for n in 0..networks {
-        writeln!(
-            phases[0],
-            "networks add --uuid nw-b{n} --ipv4-network 10.{}.{}.0 --ipv4-prefix 24 --network-mode virtual",
-            200 + n / 250,
-            n % 250
-        )
-        .unwrap();
-    }
-    let per_network = interfaces / networks;
-    for k in 0..interfaces {
-        let n = k % networks;
-        let j = k / networks;
-        let d = (n + j * 11) % datapaths;
-        writeln!(
-            phases[1],
-            "interfaces add --uuid if-b{k} --mode vif --owner-datapath-uuid {} --mac-address 06:00:00:{:02x}:{:02x}:{:02x} --network-uuid nw-b{n} --ipv4-address 10.{}.{}.{} --port-name p{k}",
-            dp(d), k >> 16, (k >> 8) & 0xff, k & 0xff, 200 + n / 250, n % 250, 10 + j
-        )
-        .unwrap();
-    }
-    for n in 0..networks {
-        for j in 0..per_network.max(1) {
-            let d = (n + j * 11) % datapaths;
-            let m = n * per_network + j;
-            writeln!(
-                phases[2],
-                "datapaths networks add {} nw-b{n} --interface-uuid {} --mac-address 0a:00:00:{:02x}:{:02x}:{:02x}",
-                dp(d), host_if(d), m >> 16, (m >> 8) & 0xff, m & 0xff
-            )
-            .unwrap();
-        }
-    }
-    phases
-}
-
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
@@ -345,7 +269,7 @@ fn main() {
         stack.load(SIMPLE_NW, 1);
         let label = if large {
             let started = Instant::now();
-            let phases = large_dataset(1000, 10_000, 100);
+            let phases = testkit::datasets::large(1000, 10_000, 100);
             for phase in &phases {
                 stack.load(phase, 4);
             }
