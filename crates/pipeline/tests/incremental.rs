@@ -141,12 +141,16 @@ impl Rng {
 /// another address, a network switched between virtual and physical.
 fn variant(row: &AnyRecord, model: &Model, rng: &mut Rng) -> Option<AnyRecord> {
     let dps: Vec<_> = model.datapaths.keys().copied().collect();
+    // Another interface: a change that moves a row between interfaces must touch both.
+    let ifaces: Vec<_> = model.interfaces.keys().copied().collect();
+    let other_iface = |rng: &mut Rng| (!ifaces.is_empty()).then(|| ifaces[rng.below(ifaces.len())]);
     match row {
         AnyRecord::InterfacePort(p) if p.interface_mode == model::modes::InterfaceMode::Vif => {
             let mut p = p.clone();
-            match rng.below(3) {
+            match rng.below(4) {
                 0 if !dps.is_empty() => p.datapath_id = Some(dps[rng.below(dps.len())]),
                 1 => p.datapath_id = None,
+                2 => p.interface_id = other_iface(rng).unwrap_or(p.interface_id),
                 _ => p.port_name = Some(format!("vif-a{}", 1 + rng.below(3))),
             }
             Some(AnyRecord::InterfacePort(p))
@@ -154,8 +158,22 @@ fn variant(row: &AnyRecord, model: &Model, rng: &mut Rng) -> Option<AnyRecord> {
         AnyRecord::MacLease(l) if !model.mac_addresses.is_empty() => {
             let macs: Vec<_> = model.mac_addresses.keys().copied().collect();
             let mut l = l.clone();
-            l.mac_address_id = macs[rng.below(macs.len())];
+            if rng.below(2) == 0 {
+                l.mac_address_id = macs[rng.below(macs.len())];
+            } else {
+                l.interface_id = other_iface(rng).or(l.interface_id);
+            }
             Some(AnyRecord::MacLease(l))
+        }
+        AnyRecord::IpLease(l) => {
+            let mut l = l.clone();
+            let addresses: Vec<_> = model.ip_addresses.keys().copied().collect();
+            if rng.below(2) == 0 && !addresses.is_empty() {
+                l.ip_address_id = addresses[rng.below(addresses.len())];
+            } else {
+                l.interface_id = other_iface(rng).or(l.interface_id);
+            }
+            Some(AnyRecord::IpLease(l))
         }
         AnyRecord::Network(n) if n.mode != NetworkMode::Physical || rng.below(4) == 0 => {
             let mut n = n.clone();
