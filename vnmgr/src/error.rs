@@ -17,12 +17,19 @@ pub enum OpError {
     /// A snapshot page asked of a snapshot that is not open (any more).
     #[error("snapshot token {token} is unknown or expired")]
     SnapshotExpired { token: u64 },
+    /// The database went away during the commit: the change may or may not have been made.
+    #[error("commit in doubt: {0}")]
+    CommitInDoubt(StoreError),
 }
+
+/// The message of a 503 whose change may have been made after all.
+pub const IN_DOUBT: &str = "database unavailable during the commit: the change may or may not \
+                            have been made; read it back before trying again";
 
 impl OpError {
     /// Whether the database could not be reached.
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, Self::Store(e) if e.is_unavailable())
+        matches!(self, Self::Store(e) | Self::CommitInDoubt(e) if e.is_unavailable())
     }
 }
 
@@ -50,6 +57,14 @@ impl From<OpError> for ApiError {
                 let text = chain(&e);
                 tracing::error!("{text}");
                 ApiError::internal(text)
+            }
+            OpError::CommitInDoubt(e) => {
+                tracing::warn!("commit in doubt: {}", chain(&e));
+                if e.is_unavailable() {
+                    ApiError::unavailable(IN_DOUBT)
+                } else {
+                    ApiError::internal(format!("commit in doubt: {}", chain(&e)))
+                }
             }
             OpError::SnapshotExpired { token } => {
                 ApiError::snapshot_expired(token, crate::snapshots::EXPIRED_WHY)

@@ -20,10 +20,13 @@
 //! rules: defaults, `<x>_uuid` for references, error codes). Rows are validated by the model,
 //! checked against the rows they refer to, handed to the services (MAC allocation, topology,
 //! lease policy, retention) and stored. Every failure is an `ApiError` with the original's
-//! code; a database that cannot be reached is 503 "database unavailable".
+//! code; a database that cannot be reached is 503 "database unavailable" (nothing was
+//! written), or 503 [`IN_DOUBT`] when it went away during the commit itself, whose outcome
+//! vnmgr cannot know (it then starts a new epoch, so every replica resnapshots).
 //!
 //! **Timers.** A heartbeat `(epoch, seq)` every `heartbeat_ms`, and the IP retention service
-//! every `retention_interval_ms`, whose changes are published like any RPC's.
+//! every `retention_interval_ms` (skipped without a container that expires leases), whose
+//! changes are published like any RPC's.
 //!
 //! What it does not do: no REST (vnapi), no flows (vna), no retries of a failed operation.
 
@@ -40,6 +43,6 @@ pub mod services;
 pub mod snapshots;
 
 pub use config::{Config, ConfigError, Flags};
-pub use error::OpError;
+pub use error::{IN_DOUBT, OpError};
 pub use server::{Server, StartError};
 pub use services::ServiceContext;

@@ -446,6 +446,11 @@ impl ReadModel {
         (total, page)
     }
 
+    /// The rows of `table` (none if the table has no rows).
+    pub(crate) fn table_rows(&self, table: Table) -> impl Iterator<Item = &AnyRecord> {
+        self.tables.get(&table).into_iter().flat_map(|t| t.rows())
+    }
+
     /// Cheap copies of every table, in [`Table::ALL`] order, to serialise outside the locks.
     pub(crate) fn tables(&self) -> Vec<(Table, Arc<TableRows>)> {
         Table::ALL

@@ -416,7 +416,7 @@ impl Shared {
                     epoch = sequencer.epoch(),
                     "commit failed ({e}); starting a new epoch"
                 );
-                Err(e.into())
+                Err(OpError::CommitInDoubt(e))
             }
         }
     }
@@ -641,6 +641,20 @@ impl Shared {
     }
 
     async fn retention_tick(&self) -> Result<(), OpError> {
+        // Nothing can be due without a container that expires leases. This runs every second:
+        // without one, it takes neither the write lock nor a write transaction, which would
+        // hold up a request arriving at that moment.
+        let expiring = self
+            .read(|m| {
+                m.table_rows(Table::IpRetentionContainers).any(|row| {
+                    matches!(row, AnyRecord::IpRetentionContainer(c)
+                        if c.lease_time.is_some() || c.grace_time.is_some())
+                })
+            })
+            .await?;
+        if !expiring {
+            return Ok(());
+        }
         let (mut sequencer, mut tx) = self.begin_write().await?;
         let ctx = self.context(tx.now());
         let outcome = services::retention_tick(&mut tx, &ctx)

@@ -71,11 +71,17 @@ async fn load(client: RpcClient, worker: u32, stop: Arc<AtomicBool>, seen: Arc<M
         match step.await {
             Ok(()) => seen.lock().await.ok += 1,
             Err((RpcError::Api(e), first)) if e.code == 503 => {
-                assert_eq!(e.message, "database unavailable");
+                // Refused, or (when the database went away during the commit) in doubt:
+                // such a create may exist or not, and is checked neither way.
+                let in_doubt = e.message == vnmgr::IN_DOUBT;
+                assert!(in_doubt || e.message == "database unavailable", "{e:?}");
                 let mut seen = seen.lock().await;
                 seen.unavailable += 1;
-                if first {
+                if first && !in_doubt {
                     seen.refused.insert(uuid.clone());
+                }
+                if in_doubt {
+                    seen.live.remove(&uuid);
                 }
                 drop(seen);
                 tokio::time::sleep(Duration::from_millis(20)).await;
