@@ -215,10 +215,12 @@ async fn handshake_gives_the_dpid_and_ports_and_port_status_updates_them() {
         want_mac.trim().trim_matches('"')
     );
 
-    // Administratively down: a PORT_STATUS MODIFY with the new config.
+    // Administratively down: a PORT_STATUS MODIFY with the new config (the port may also
+    // have sent one of its own as its link came up; that one is not it).
     ovs.ofctl(&["mod-port", &ovs.mgmt_target("br0"), "p1", "down"]);
-    next_event(&mut events, "PORT_STATUS modifying p1", |e| {
-        matches!(e, SwitchEvent::PortStatus { change: PortChange::Modified, port } if port.name == "p1")
+    next_event(&mut events, "PORT_STATUS taking p1 down", |e| {
+        matches!(e, SwitchEvent::PortStatus { change: PortChange::Modified, port }
+            if port.name == "p1" && port.config & openflow::port::config::PORT_DOWN != 0)
     })
     .await;
     let p1 = sw.ports().borrow().by_name("p1").cloned().unwrap();
