@@ -31,10 +31,6 @@ use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use model::AnyRecord;
-use proto::{EventSubscriber, Notice};
-use tempfile::TempDir;
-use tokio::runtime::Runtime;
 use vnctl::cli::{self, Action};
 use vnctl::transport::{HttpTransport, Transport};
 
@@ -59,67 +55,25 @@ const ADD_ARGS: [&str; 14] = [
     "vif-vm1",
 ];
 
+#[path = "../tests/support/services.rs"]
+mod services;
+
 /// vnmgr and vnapi on a runtime of their own, and an event subscriber that reports when each
 /// event arrived.
 struct Stack {
     url: String,
     events: mpsc::Receiver<(Instant, String)>,
-    _runtime: Runtime,
-    _dir: TempDir,
+    _services: services::Services,
 }
 
 impl Stack {
     fn start() -> Stack {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let config = vnmgr::Config {
-            database_url: format!("sqlite://{}/vnmgr.db?mode=rwc", dir.path().display()),
-            rpc_endpoint: "tcp://127.0.0.1:0".to_owned(),
-            event_endpoint: "tcp://127.0.0.1:0".to_owned(),
-            ..vnmgr::Config::default()
-        };
         let (sender, events) = mpsc::channel();
-        let url = runtime.block_on(async {
-            let server = vnmgr::Server::bind(&config).await.unwrap();
-            let rpc = server.rpc_endpoint().to_owned();
-            let mut subscriber = EventSubscriber::<AnyRecord>::connect(server.event_endpoint())
-                .await
-                .unwrap();
-            tokio::spawn(server.run(std::future::pending()));
-            assert!(subscriber.subscribed().await);
-            tokio::spawn(async move {
-                while let Some(notice) = subscriber.recv().await {
-                    if let Ok(Notice::Event(event)) = notice
-                        && sender.send((Instant::now(), event.kind)).is_err()
-                    {
-                        return;
-                    }
-                }
-            });
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            let api = vnapi::Config {
-                bind: addr,
-                rpc_endpoint: rpc,
-                rpc_timeout: Duration::from_secs(10),
-                token: None,
-            };
-            tokio::spawn(vnapi::serve(
-                listener,
-                vnapi::state(&api),
-                std::future::pending(),
-            ));
-            format!("http://{addr}")
-        });
+        let services = services::start(None, Some(sender));
         Stack {
-            url,
+            url: services.url.clone(),
             events,
-            _runtime: runtime,
-            _dir: dir,
+            _services: services,
         }
     }
 

@@ -15,58 +15,26 @@
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
-use std::time::Duration;
 
 use serde_json::Value;
-use tempfile::TempDir;
-use tokio::runtime::Runtime;
+
+#[path = "support/services.rs"]
+mod services;
 
 /// vnmgr and vnapi running on a runtime of their own while the test thread runs `vnctl`.
 struct Stack {
     url: String,
     token: Option<String>,
-    _runtime: Runtime,
-    _dir: TempDir,
+    _services: services::Services,
 }
 
 impl Stack {
     fn start(token: Option<&str>) -> Stack {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let config = vnmgr::Config {
-            database_url: format!("sqlite://{}/vnmgr.db?mode=rwc", dir.path().display()),
-            rpc_endpoint: "tcp://127.0.0.1:0".to_owned(),
-            event_endpoint: "tcp://127.0.0.1:0".to_owned(),
-            ..vnmgr::Config::default()
-        };
-        let url = runtime.block_on(async {
-            let server = vnmgr::Server::bind(&config).await.unwrap();
-            let rpc = server.rpc_endpoint().to_owned();
-            tokio::spawn(server.run(std::future::pending()));
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            let api = vnapi::Config {
-                bind: addr,
-                rpc_endpoint: rpc,
-                rpc_timeout: Duration::from_secs(10),
-                token: token.map(str::to_owned),
-            };
-            tokio::spawn(vnapi::serve(
-                listener,
-                vnapi::state(&api),
-                std::future::pending(),
-            ));
-            format!("http://{addr}")
-        });
+        let services = services::start(token, None);
         Stack {
-            url,
+            url: services.url.clone(),
             token: token.map(str::to_owned),
-            _runtime: runtime,
-            _dir: dir,
+            _services: services,
         }
     }
 
