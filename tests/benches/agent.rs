@@ -113,24 +113,8 @@ fn field(line: &str, key: &str) -> Option<f64> {
         .find_map(|w| w.strip_prefix(key)?.strip_prefix('=')?.parse().ok())
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
-fn summary(what: &str, mut ms: Vec<f64>) -> String {
-    ms.sort_by(|a, b| a.total_cmp(b));
-    if ms.is_empty() {
-        return format!("{what}: no samples");
-    }
-    format!(
-        "{what}: p50 {:.1} ms, p95 {:.1} ms, min {:.1}, max {:.1} (n={})",
-        percentile(&ms, 0.5),
-        percentile(&ms, 0.95),
-        ms[0],
-        ms[ms.len() - 1],
-        ms.len()
-    )
+fn summary(what: &str, ms: Vec<f64>) -> String {
+    testkit::stats::summary(what, ms, 1)
 }
 
 /// Networks spanning dp-1, dp-2 and dp-3 only (for many flows on each real switch).

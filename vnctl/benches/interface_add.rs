@@ -129,25 +129,8 @@ impl Stack {
     }
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
-fn summary(what: &str, mut ms: Vec<f64>) {
-    ms.sort_by(f64::total_cmp);
-    if ms.is_empty() {
-        println!("  {what}: no samples");
-        return;
-    }
-    println!(
-        "  {what}: p50 {:.2} ms, p95 {:.2} ms, min {:.2}, max {:.2} (n={})",
-        percentile(&ms, 0.5),
-        percentile(&ms, 0.95),
-        ms[0],
-        ms[ms.len() - 1],
-        ms.len()
-    );
+fn summary(what: &str, ms: Vec<f64>) {
+    println!("  {}", testkit::stats::summary(what, ms, 2));
 }
 
 fn ms(d: Duration) -> f64 {
