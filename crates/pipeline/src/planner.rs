@@ -563,11 +563,10 @@ impl Planner {
             .iter()
             .flat_map(|key| ix.ports_by_datapath.get(key).into_iter().flatten())
             .filter_map(|id| model.interface_ports.get(id))
-            .filter(|p| p.live)
             .map(|p| p.interface_id)
             .collect();
         for iface in candidates {
-            let Some(row) = model.interfaces.get(&iface).filter(|i| i.live) else {
+            let Some(row) = model.interfaces.get(&iface) else {
                 continue;
             };
             if is_host(row.mode) {
@@ -859,8 +858,8 @@ impl<'a> Lookup<'a> {
             .flatten()
             .filter_map(|id| m.interface_ports.get(id))
             .collect();
-        let live = || ports.iter().filter(|p| p.live);
-        if let Some(name) = live()
+        if let Some(name) = ports
+            .iter()
             .filter(|p| p.datapath_id == Some(self.dp))
             .filter_map(|p| p.port_name.as_deref())
             .next_back()
@@ -874,7 +873,8 @@ impl<'a> Lookup<'a> {
         {
             return None;
         }
-        live()
+        ports
+            .iter()
             .filter(|p| p.datapath_id.is_none())
             .find_map(|p| p.port_name.as_deref())
             .map(|name| (name, false))
@@ -887,7 +887,7 @@ impl<'a> Lookup<'a> {
         let row = m
             .interfaces
             .get(&iface)
-            .filter(|i| i.live && i.mode == InterfaceMode::Vif)?;
+            .filter(|i| i.mode == InterfaceMode::Vif)?;
         let uuid = row
             .record_uuid()
             .map(ToString::to_string)
@@ -939,7 +939,6 @@ impl<'a> Lookup<'a> {
             .into_iter()
             .flatten()
             .filter_map(|sid| m.interface_segments.get(sid))
-            .filter(|s| s.live)
         {
             if !m.segments.contains_key(&is.segment_id) {
                 continue;
@@ -1003,7 +1002,6 @@ impl<'a> Lookup<'a> {
                     .into_iter()
                     .flatten()
                     .filter_map(|id| m.datapath_networks.get(id))
-                    .filter(|r| r.live)
                     .map(|r| (r.id(), r.datapath_id, r.interface_id, r.mac_address_id))
                     .collect()
             }
@@ -1016,7 +1014,6 @@ impl<'a> Lookup<'a> {
                     .into_iter()
                     .flatten()
                     .filter_map(|id| m.datapath_segments.get(id))
-                    .filter(|r| r.live)
                     .map(|r| (r.id(), r.datapath_id, r.interface_id, r.mac_address_id))
                     .collect()
             }
@@ -1109,7 +1106,6 @@ impl<'a> Lookup<'a> {
             .into_iter()
             .flatten()
             .filter_map(|id| m.mac_leases.get(id))
-            .filter(|l| l.live)
             .filter_map(|l| {
                 let a = m.mac_addresses.get(&l.mac_address_id)?;
                 Some((l.id(), MacAddr(a.mac_address.octets()), a.segment_id))
@@ -1126,7 +1122,6 @@ impl<'a> Lookup<'a> {
             .into_iter()
             .flatten()
             .filter_map(|id| m.ip_leases.get(id))
-            .filter(|l| l.live)
             .filter_map(|l| {
                 let a = m.ip_addresses.get(&l.ip_address_id)?;
                 Some((l.mac_lease_id, a.ipv4_address, a.network_id))
@@ -1155,7 +1150,7 @@ impl<'a> Lookup<'a> {
             .into_iter()
             .flatten()
             .filter_map(|id| m.interface_ports.get(id))
-            .filter(|p| p.live && p.interface_mode == InterfaceMode::Vif)
+            .filter(|p| p.interface_mode == InterfaceMode::Vif)
             .find_map(|p| p.datapath_id.filter(|d| *d != self.dp))
     }
 
@@ -1173,7 +1168,7 @@ impl<'a> Lookup<'a> {
                     .flatten()
                     .flat_map(|a| m.index.ip_leases_by_address.get(a).into_iter().flatten())
                     .filter_map(|id| m.ip_leases.get(id));
-                for lease in leases.filter(|l| l.live) {
+                for lease in leases {
                     let Some(iface) = lease.interface_id else {
                         continue;
                     };
@@ -1194,8 +1189,7 @@ impl<'a> Lookup<'a> {
                     .get(&seg)
                     .into_iter()
                     .flatten()
-                    .filter_map(|id| m.interface_segments.get(id))
-                    .filter(|s| s.live);
+                    .filter_map(|id| m.interface_segments.get(id));
                 for is in members {
                     let Some(remote) = self.bound_elsewhere(is.interface_id) else {
                         continue;

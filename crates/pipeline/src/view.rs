@@ -133,9 +133,10 @@ fn unkept_uuid(kind: ResourceKind) -> Uuid {
     Uuid::generate(kind, || 0)
 }
 
-/// Compact rows, each with the columns the pipeline reads and whether the row is live
-/// (`deleted_at` unset); `compact` takes them from a record, `full` gives a record back with
-/// the other columns at their defaults (zero timestamps, empty names, no topology).
+/// Compact rows, each with the columns the pipeline reads (only live rows are kept: a
+/// soft-deleted row is gone for the pipeline); `compact` takes them from a record, `full`
+/// gives a record back with the other columns at their defaults (zero timestamps, empty
+/// names, no topology, not deleted).
 macro_rules! compact_rows {
     ($(
         $(#[$meta:meta])*
@@ -149,7 +150,6 @@ macro_rules! compact_rows {
         pub struct $row {
             pub id: Id,
             $( pub $field: $ty, )*
-            pub live: bool,
         }
 
         impl $row {
@@ -160,15 +160,13 @@ macro_rules! compact_rows {
             fn compact(r: $record) -> $row {
                 $row {
                     id: r.id,
-                    live: r.deleted_at.is_none(),
                     $( $field: { let $r = &r; $take }, )*
                 }
             }
 
             fn full(&self) -> $record {
                 let $c = self;
-                // A soft-deleted row's time is not kept; any time says it is deleted.
-                let $deleted: Option<Timestamp> = if self.live { None } else { Some(0) };
+                let $deleted: Option<Timestamp> = None;
                 $full
             }
         }
@@ -408,6 +406,10 @@ macro_rules! tables {
             pub fn upsert(&mut self, row: AnyRecord) -> bool {
                 match row {
                     $( AnyRecord::$record(r) => {
+                        if r.deleted_at.is_some() {
+                            self.remove(Table::$variant, r.id);
+                            return true;
+                        }
                         let r = $row::compact(r);
                         r.index(&mut self.index, IndexOp::Add);
                         if let Some(old) = self.$field.insert(r) {
@@ -483,7 +485,11 @@ macro_rules! tables {
             pub fn push(&mut self, row: AnyRecord) -> bool {
                 let m = &mut self.model;
                 match row {
-                    $( AnyRecord::$record(r) => m.$field.rows.push($row::compact(r)), )+
+                    $( AnyRecord::$record(r) => {
+                        if r.deleted_at.is_none() {
+                            m.$field.rows.push($row::compact(r));
+                        }
+                    } )+
                     _ => return false,
                 }
                 true
@@ -747,6 +753,26 @@ impl<S: Into<String>> FromIterator<(S, u32)> for SwitchPorts {
 mod tests {
     use super::*;
     use crate::fixture::SimpleNw;
+
+    #[test]
+    fn a_soft_deleted_row_is_gone_for_the_model() {
+        let mut model = SimpleNw::build().fixture.model;
+        let Some(AnyRecord::IpLease(mut lease)) = model
+            .rows()
+            .into_iter()
+            .find(|r| matches!(r, AnyRecord::IpLease(_)))
+        else {
+            panic!("no IP lease in the fixture");
+        };
+        let before = model.len();
+        lease.deleted_at = Some(1);
+        assert!(model.upsert(AnyRecord::IpLease(lease.clone())));
+        assert_eq!(model.len(), before - 1);
+        assert!(model.row(Table::IpLeases, lease.id).is_none());
+        let mut builder = ModelBuilder::default();
+        builder.push(AnyRecord::IpLease(lease));
+        assert!(builder.finish().is_empty());
+    }
 
     #[test]
     fn a_model_built_from_pages_in_any_order_equals_one_built_at_once() {
