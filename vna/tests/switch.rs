@@ -567,3 +567,47 @@ async fn after_a_vna_restart_the_switch_reconnects_with_its_flows_still_installe
         (0, 0, 0, 0)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connecting_to_a_listening_switch_and_again_after_it_drops_the_connection() {
+    let Some(ovs) = OvsInstance::start() else {
+        return;
+    };
+    // The switch listens on a Unix socket (punix:); vna connects, and keeps trying until the
+    // socket exists.
+    let socket = ovs.dir().join("br0.vna");
+    let listener =
+        Listener::connect(&format!("unix:{}", socket.display()), Config::default()).unwrap();
+    let sw = listener.switch(DPID);
+    ovs.add_bridge("br0", DPID, &format!("punix:{}", socket.display()));
+    within("vna to connect to the switch", sw.wait_connected()).await;
+    let flows = pipeline_flows(10, 0);
+    sw.apply(&diff(&FlowSet::new(), &flows)).await.unwrap();
+
+    // The switch closes the connection (its controller is reconfigured): vna is back within
+    // a few reconnect intervals, and the flows stayed.
+    let mut events = sw.events();
+    ovs.vsctl(&["del-controller", "br0"]);
+    next_event(&mut events, "Disconnected", |e| {
+        matches!(e, SwitchEvent::Disconnected(_))
+    })
+    .await;
+    let dropped = std::time::Instant::now();
+    ovs.vsctl(&[
+        "set-controller",
+        "br0",
+        &format!("punix:{}", socket.display()),
+    ]);
+    within("vna to connect again", sw.wait_connected()).await;
+    assert!(
+        dropped.elapsed() < Duration::from_secs(5),
+        "reconnected after {:?}",
+        dropped.elapsed()
+    );
+    let read = sw.read_flows().await.unwrap();
+    assert_eq!(read.len(), flows.len());
+    assert!(
+        diff(&read, &flows).is_empty(),
+        "the flows changed across the reconnect"
+    );
+}

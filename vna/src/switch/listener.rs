@@ -60,6 +60,22 @@ impl Listener {
         let plain = addr.strip_prefix("tcp:").unwrap_or(addr);
         let socket = TcpListener::bind(plain).await.map_err(bind_err)?;
         let local_addr = socket.local_addr().map_err(bind_err)?;
+        info!(%local_addr, "listening for OpenFlow switches");
+        Ok(Listener::start(local_addr, config, |registry, shutdown| {
+            accept_loop(socket, registry, shutdown)
+        }))
+    }
+
+    /// A listener whose connections `connections` makes (accepting or connecting), each
+    /// served with the registry until `shutdown`.
+    fn start<F>(
+        local_addr: SocketAddr,
+        config: Config,
+        connections: impl FnOnce(Arc<Registry>, CancellationToken) -> F,
+    ) -> Listener
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
         let (tx, rx) = mpsc::channel(NEW_SWITCH_QUEUE);
         let registry = Arc::new(Registry {
             config: Arc::new(config),
@@ -67,15 +83,14 @@ impl Listener {
             new_switches: tx,
         });
         let shutdown = CancellationToken::new();
-        let accept = tokio::spawn(accept_loop(socket, Arc::clone(&registry), shutdown.clone()));
-        info!(%local_addr, "listening for OpenFlow switches");
-        Ok(Listener {
+        let accept = tokio::spawn(connections(Arc::clone(&registry), shutdown.clone()));
+        Listener {
             local_addr,
             registry,
             new_switches: rx,
             shutdown,
             accept,
-        })
+        }
     }
 
     /// Connects to a switch that listens (OVS's `ptcp:` or `punix:` controller target) at
@@ -88,26 +103,10 @@ impl Listener {
             Remote::Tcp(a) => *a,
             Remote::Unix(_) => SocketAddr::from(([0, 0, 0, 0], 0)),
         };
-        let (tx, rx) = mpsc::channel(NEW_SWITCH_QUEUE);
-        let registry = Arc::new(Registry {
-            config: Arc::new(config),
-            switches: Mutex::new(HashMap::new()),
-            new_switches: tx,
-        });
-        let shutdown = CancellationToken::new();
-        let accept = tokio::spawn(connect_loop(
-            remote,
-            Arc::clone(&registry),
-            shutdown.clone(),
-        ));
         info!(target, "connecting to the OpenFlow switch");
-        Ok(Listener {
-            local_addr,
-            registry,
-            new_switches: rx,
-            shutdown,
-            accept,
-        })
+        Ok(Listener::start(local_addr, config, |registry, shutdown| {
+            connect_loop(remote, registry, shutdown)
+        }))
     }
 
     /// The address switches connect to; for [`Listener::connect`], the switch's TCP address
