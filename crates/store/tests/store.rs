@@ -673,3 +673,30 @@ fn transaction_futures_are_send() {
     };
     assert_send(&work);
 }
+
+#[tokio::test]
+async fn a_file_databases_wal_is_checkpointed_in_the_background() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vnet.db");
+    let store = Store::open(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let mut tx = store.begin(T0).await.unwrap();
+    tx.insert(network("nw-ckpt", "10.9.0.0")).await.unwrap();
+    tx.commit().await.unwrap();
+    // Commits leave their pages in the WAL; the checkpointer copies them into the database
+    // file itself within its interval, so a copy of that file alone has the row.
+    tokio::time::sleep(store::CHECKPOINT_INTERVAL * 2 + std::time::Duration::from_millis(500))
+        .await;
+    let copy = dir.path().join("copy.db");
+    std::fs::copy(&path, &copy).unwrap();
+    let copied = Store::open(&format!("sqlite://{}", copy.display()))
+        .await
+        .unwrap();
+    let mut tx = copied.begin(T0).await.unwrap();
+    let networks: Vec<Network> = tx.find(&Filter::new()).await.unwrap();
+    assert!(
+        networks.iter().any(|n| n.uuid.to_string() == "nw-ckpt"),
+        "{networks:?}"
+    );
+}
