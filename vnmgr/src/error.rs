@@ -88,5 +88,9 @@ mod tests {
         let e: ApiError = OpError::from(StoreError::Unavailable(sqlx::Error::PoolClosed)).into();
         assert_eq!(e.code, 503);
         assert_eq!(e.message, "database unavailable");
+        // Lost during the commit itself: still 503, but saying the change may have been made.
+        let e: ApiError =
+            OpError::CommitInDoubt(StoreError::Unavailable(sqlx::Error::PoolClosed)).into();
+        assert_eq!((e.code, e.message.as_str()), (503, IN_DOUBT));
     }
 }
